@@ -1,0 +1,160 @@
+#include "app/config.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+
+#include "app/dotenv.h"
+#include "util/crypto.h"
+
+namespace mcp::app {
+
+namespace {
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string current;
+  auto flush = [&] {
+    size_t start = current.find_first_not_of(" \t");
+    size_t end = current.find_last_not_of(" \t");
+    if (start != std::string::npos) parts.push_back(current.substr(start, end - start + 1));
+    current.clear();
+  };
+  for (char c : text) {
+    if (c == separator || (separator == ' ' && c == '\t')) flush();
+    else current += c;
+  }
+  flush();
+  return parts;
+}
+
+int parse_int_setting(const std::string& name, const std::string& value, int min, int max) {
+  int out = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (ec != std::errc() || end != value.data() + value.size() || out < min || out > max) {
+    throw ConfigError(name + " '" + value + "' is not a whole number from " + std::to_string(min) + " to " +
+                      std::to_string(max));
+  }
+  return out;
+}
+
+void check_webhook_secret(const std::string& secret) {
+  // Never echo the secret itself.
+  if (secret.rfind("whsec_", 0) != 0) {
+    throw ConfigError("CLERK_WEBHOOK_SECRET: each secret must start with 'whsec_' (copy it from Clerk's webhook "
+                      "endpoint page, 'Signing Secret')");
+  }
+  auto key = util::base64_decode(secret.substr(6));
+  if (!key || key->empty()) {
+    throw ConfigError("CLERK_WEBHOOK_SECRET: the part after 'whsec_' is not valid base64 (copy the whole secret "
+                      "from Clerk)");
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_variables() {
+  static const std::vector<std::string> names{
+      "DATABASE_URL",     "HOST",      "PORT",          "CLERK_WEBHOOK_SECRET",   "CLERK_JWT_KEY",
+      "CLERK_JWKS_FILE",  "CLERK_AUTHORIZED_PARTIES",   "NODE_ENV",               "MCP_ADMIN_ENV",
+      "MCP_ADMIN_BOOTSTRAP_KEY",   "LOG_LEVEL", "LOG_FORMAT", "CLERK_ROLE_MAP", "MCP_ADMIN_HTTP_THREADS",
+      "MCP_ADMIN_TLS_CERT",        "MCP_ADMIN_TLS_KEY"};
+  return names;
+}
+
+ConfigSources gather_sources(const std::map<std::string, std::string>& flags, const std::filesystem::path& directory) {
+  ConfigSources sources;
+  try {
+    sources.dotenv = read_dotenv_file(directory / ".env");
+    sources.dotenv_local = read_dotenv_file(directory / ".env.local");
+  } catch (const DotenvError& e) {
+    throw ConfigError(e.what());
+  }
+  for (const std::string& name : known_variables()) {
+    if (const char* value = std::getenv(name.c_str())) sources.environment[name] = value;
+  }
+  sources.flags = flags;
+  return sources;
+}
+
+Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
+  // Highest layer first; the first that has the key wins.
+  const std::map<std::string, std::string>* layers[] = {&sources.flags, &sources.environment, &sources.dotenv_local,
+                                                        &sources.dotenv};
+  auto lookup = [&](const std::string& name) -> std::optional<std::string> {
+    for (const auto* layer : layers) {
+      auto found = layer->find(name);
+      if (found != layer->end()) return found->second;
+    }
+    return std::nullopt;
+  };
+  // A non-empty value, or nothing: "KEY=" in a dotenv file means unset, as in the seed's tooling.
+  auto setting = [&](const std::string& name) -> std::optional<std::string> {
+    auto value = lookup(name);
+    if (value && value->empty()) return std::nullopt;
+    return value;
+  };
+
+  Config config;
+  if (auto v = setting("DATABASE_URL")) config.database_url_text = *v;
+  try {
+    config.database = storage::parse_database_url(config.database_url_text);
+  } catch (const storage::InvalidDatabaseUrl& e) {
+    throw ConfigError(e.what());
+  }
+  if (auto v = setting("HOST")) config.host = *v;
+  if (auto v = setting("PORT")) config.port = parse_int_setting("PORT", *v, 0, 65535);
+  if (auto v = setting("CLERK_WEBHOOK_SECRET")) {
+    config.webhook_secrets = split(*v, ' ');
+    for (const auto& secret : config.webhook_secrets) check_webhook_secret(secret);
+  }
+  config.jwt_key = setting("CLERK_JWT_KEY");
+  if (config.jwt_key && config.jwt_key->find("-----BEGIN PUBLIC KEY-----") == std::string::npos) {
+    throw ConfigError("CLERK_JWT_KEY is not a PEM public key (it should start with -----BEGIN PUBLIC KEY-----; copy "
+                      "the 'PEM public key' from Clerk's API keys page)");
+  }
+  config.jwks_file = setting("CLERK_JWKS_FILE");
+  if (config.jwks_file && !std::ifstream(*config.jwks_file)) {
+    throw ConfigError("CLERK_JWKS_FILE '" + *config.jwks_file + "' cannot be read");
+  }
+  if (auto v = setting("CLERK_AUTHORIZED_PARTIES")) config.authorized_parties = split(*v, ',');
+  // MCP_ADMIN_ENV is this binary's own name and beats the seed's NODE_ENV when both are set.
+  if (auto v = setting("MCP_ADMIN_ENV")) config.environment = *v;
+  else if (auto node_env = setting("NODE_ENV")) config.environment = *node_env;
+  config.bootstrap_key = setting("MCP_ADMIN_BOOTSTRAP_KEY");
+  if (config.bootstrap_key && config.bootstrap_key->rfind("mcp_sk_", 0) != 0) {
+    throw ConfigError("MCP_ADMIN_BOOTSTRAP_KEY must look like an API key: 'mcp_sk_' followed by at least 43 "
+                      "base62/base64url characters");
+  }
+  if (auto v = setting("CLERK_ROLE_MAP")) config.role_map = *v;
+  if (auto v = setting("MCP_ADMIN_HTTP_THREADS")) {
+    config.http_threads = parse_int_setting("MCP_ADMIN_HTTP_THREADS", *v, 1, 4096);
+  }
+
+  if (auto v = setting("LOG_LEVEL")) {
+    if (*v == "debug") config.log_level = util::LogLevel::Debug;
+    else if (*v == "info") config.log_level = util::LogLevel::Info;
+    else if (*v == "warn" || *v == "warning") config.log_level = util::LogLevel::Warn;
+    else if (*v == "error") config.log_level = util::LogLevel::Error;
+    else if (*v == "off") config.log_level = util::LogLevel::Off;
+    else throw ConfigError("LOG_LEVEL '" + *v + "' is not one of debug, info, warn, error, off");
+  }
+  config.log_format = stderr_is_terminal ? util::LogFormat::Text : util::LogFormat::Json;
+  if (auto v = setting("LOG_FORMAT")) {
+    if (*v == "text") config.log_format = util::LogFormat::Text;
+    else if (*v == "json") config.log_format = util::LogFormat::Json;
+    else throw ConfigError("LOG_FORMAT '" + *v + "' is not one of text, json");
+  }
+
+  config.tls_cert = setting("MCP_ADMIN_TLS_CERT");
+  config.tls_key = setting("MCP_ADMIN_TLS_KEY");
+  if (config.tls_cert.has_value() != config.tls_key.has_value()) {
+    throw ConfigError("--tls-cert and --tls-key go together: give both, or neither");
+  }
+  for (const auto& file : {config.tls_cert, config.tls_key}) {
+    if (file && !std::ifstream(*file)) throw ConfigError("TLS file '" + *file + "' cannot be read");
+  }
+  return config;
+}
+
+}  // namespace mcp::app

@@ -1,0 +1,64 @@
+#pragma once
+// Configuration: command-line flags > process environment > .env.local > .env > defaults
+// (DESIGN.md §2). Resolved and validated once, before anything is touched.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "storage/database_url.h"
+#include "util/log.h"
+
+namespace mcp::app {
+
+// A bad setting; the message names the setting, the value's problem and what is accepted.
+// The command line prints it and exits 2.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Config {
+  std::string database_url_text = "file:./mcp_admin.db";
+  storage::DatabaseUrl database;
+  std::string host = "127.0.0.1";
+  int port = 3000;
+  std::vector<std::string> webhook_secrets;  // whsec_…, several during rotation
+  std::optional<std::string> jwt_key;        // PEM
+  std::optional<std::string> jwks_file;
+  std::vector<std::string> authorized_parties;
+  std::string environment = "development";
+  std::optional<std::string> bootstrap_key;
+  std::string role_map;  // CLERK_ROLE_MAP: "org:owner=ADMIN,org:billing=VIEWER"
+  util::LogLevel log_level = util::LogLevel::Info;
+  util::LogFormat log_format = util::LogFormat::Text;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  int http_threads = 64;  // each kept-alive connection holds one
+  bool no_migrate = false;
+  bool seed = false;
+
+  bool is_production() const { return environment == "production"; }
+};
+
+// The layers, each keyed by environment-variable name (flags are translated to those names).
+struct ConfigSources {
+  std::map<std::string, std::string> dotenv;        // ./.env
+  std::map<std::string, std::string> dotenv_local;  // ./.env.local
+  std::map<std::string, std::string> environment;   // the process environment (names we know only)
+  std::map<std::string, std::string> flags;         // the command line
+};
+
+// The environment variables mcp-admin reads (also the keys of ConfigSources' maps).
+const std::vector<std::string>& known_variables();
+
+// Reads .env and .env.local from `directory` and the process environment. Throws ConfigError for
+// an unreadable or malformed dotenv file.
+ConfigSources gather_sources(const std::map<std::string, std::string>& flags, const std::filesystem::path& directory);
+
+// Merges the layers and validates every value. Throws ConfigError.
+Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal);
+
+}  // namespace mcp::app

@@ -1,0 +1,109 @@
+#include "cli/command_line.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "storage/open_database.h"
+
+namespace mcp::cli {
+
+namespace {
+// flag name → the environment variable it overrides
+const std::map<std::string, std::string>& flag_variables() {
+  static const std::map<std::string, std::string> map{
+      {"database", "DATABASE_URL"},
+      {"host", "HOST"},
+      {"port", "PORT"},
+      {"webhook-secret", "CLERK_WEBHOOK_SECRET"},
+      {"jwt-key", "CLERK_JWT_KEY"},
+      {"jwks-file", "CLERK_JWKS_FILE"},
+      {"authorized-parties", "CLERK_AUTHORIZED_PARTIES"},
+      {"env", "MCP_ADMIN_ENV"},
+      {"bootstrap-key", "MCP_ADMIN_BOOTSTRAP_KEY"},
+      {"role-map", "CLERK_ROLE_MAP"},
+      {"log-level", "LOG_LEVEL"},
+      {"log-format", "LOG_FORMAT"},
+      {"http-threads", "MCP_ADMIN_HTTP_THREADS"},
+      {"tls-cert", "MCP_ADMIN_TLS_CERT"},
+      {"tls-key", "MCP_ADMIN_TLS_KEY"},
+  };
+  return map;
+}
+}  // namespace
+
+void add_settings_options(po::options_description& options, unsigned which) {
+  auto add = options.add_options();
+  if (which & kDatabaseFlag) {
+    add("database", po::value<std::string>()->value_name("URL"),
+        "DATABASE_URL: file:PATH | sqlite:PATH | :memory: | postgresql://… (default file:./mcp_admin.db)");
+  }
+  if (which & kServerFlags) {
+    add("host", po::value<std::string>()->value_name("H"), "HOST: listen address (default 127.0.0.1)");
+    add("port", po::value<std::string>()->value_name("P"), "PORT: listen port, 0 picks a free one (default 3000)");
+    add("webhook-secret", po::value<std::string>()->value_name("whsec_…"),
+        "CLERK_WEBHOOK_SECRET: Svix signing secret(s), space-separated during rotation");
+    add("jwt-key", po::value<std::string>()->value_name("PEM"), "CLERK_JWT_KEY: Clerk's PEM public key");
+    add("jwks-file", po::value<std::string>()->value_name("FILE"), "CLERK_JWKS_FILE: a saved JWKS JSON file");
+    add("authorized-parties", po::value<std::string>()->value_name("LIST"),
+        "CLERK_AUTHORIZED_PARTIES: comma list of accepted azp values");
+    add("bootstrap-key", po::value<std::string>()->value_name("KEY"),
+        "MCP_ADMIN_BOOTSTRAP_KEY: a platform-admin API key accepted from the start");
+    add("role-map", po::value<std::string>()->value_name("MAP"),
+        "CLERK_ROLE_MAP: extra Clerk roles, e.g. org:owner=ADMIN,org:billing=VIEWER");
+    add("http-threads", po::value<std::string>()->value_name("N"),
+        "MCP_ADMIN_HTTP_THREADS: worker threads; each kept-alive connection holds one (default 64)");
+    add("tls-cert", po::value<std::string>()->value_name("FILE"), "MCP_ADMIN_TLS_CERT: serve HTTPS with this PEM certificate");
+    add("tls-key", po::value<std::string>()->value_name("FILE"), "MCP_ADMIN_TLS_KEY: the certificate's PEM private key");
+  }
+  if (which & kLoggingFlags) {
+    add("env", po::value<std::string>()->value_name("NAME"),
+        "MCP_ADMIN_ENV / NODE_ENV: environment name; production refuses push --force-reset (default development)");
+    add("log-level", po::value<std::string>()->value_name("LEVEL"), "LOG_LEVEL: debug|info|warn|error|off (default info)");
+    add("log-format", po::value<std::string>()->value_name("FORMAT"),
+        "LOG_FORMAT: text|json (default text on a terminal, json otherwise)");
+  }
+}
+
+bool parse_command(const CommandSpec& spec, po::options_description& options,
+                   const po::positional_options_description& positional, const std::vector<std::string>& args,
+                   po::variables_map& vm) {
+  options.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args)
+                  .options(options)
+                  .positional(positional)
+                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(spec.name + ": " + e.what() + " (see mcp-admin " + spec.name + " --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: mcp-admin " << spec.synopsis << "\n\n" << spec.summary << "\n\n" << options << std::flush;
+    return false;
+  }
+  return true;
+}
+
+app::Config load_config(const po::variables_map& vm) {
+  std::map<std::string, std::string> flags;
+  for (const auto& [flag, variable] : flag_variables()) {
+    if (vm.count(flag)) flags[variable] = vm[flag].as<std::string>();
+  }
+  try {
+    app::Config config =
+        app::resolve_config(app::gather_sources(flags, std::filesystem::current_path()), ::isatty(STDERR_FILENO) == 1);
+    storage::check_engine_supported(config.database);
+    util::configure_logging(config.log_level, config.log_format);
+    return config;
+  } catch (const app::ConfigError& e) {
+    throw UsageError(e.what());
+  } catch (const storage::InvalidDatabaseUrl& e) {
+    throw UsageError(e.what());
+  }
+}
+
+}  // namespace mcp::cli

@@ -1,0 +1,55 @@
+#pragma once
+// Shared pieces of every command: option parsing with Boost.Program_options, the settings flags
+// that map onto DESIGN.md §2's variables, and the errors that decide the exit status.
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "app/config.h"
+
+namespace mcp::cli {
+
+namespace po = boost::program_options;
+
+// Misuse of the command line: one line on stderr, exit 2, nothing touched.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A failure while doing the work (database unreachable, drift, port taken): exit 1.
+class CommandFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CommandSpec {
+  std::string name;      // "serve"
+  std::string synopsis;  // "serve [--host H] ..."
+  std::string summary;   // one line
+};
+
+// Which settings flags a command takes.
+enum SettingsFlags : unsigned {
+  kDatabaseFlag = 1u << 0,  // --database
+  kServerFlags = 1u << 1,   // --host --port --webhook-secret --jwt-key ... --tls-cert --tls-key
+  kLoggingFlags = 1u << 2,  // --env --log-level --log-format
+};
+
+// Adds the settings flags to `options`.
+void add_settings_options(po::options_description& options, unsigned which);
+
+// Parses `args` (the words after the command's name). Prints help and returns false on --help.
+// Throws UsageError on unknown options, missing values or extra words.
+bool parse_command(const CommandSpec& spec, po::options_description& options,
+                   const po::positional_options_description& positional, const std::vector<std::string>& args,
+                   po::variables_map& vm);
+
+// Resolves the configuration from flags in `vm`, the environment and the dotenv files of the
+// working directory; configures logging. Throws UsageError (exit 2) for any bad setting.
+app::Config load_config(const po::variables_map& vm);
+
+}  // namespace mcp::cli

@@ -1,0 +1,60 @@
+#include "domain/seed.h"
+
+#include <stdexcept>
+
+#include "embedded/files.h"
+#include "storage/audit_store.h"
+#include "storage/mcp_server_store.h"
+
+namespace mcp::domain {
+
+namespace {
+
+std::vector<storage::McpServerRecord> seed_servers() {
+  for (const auto& file : embedded::files()) {
+    if (file.path != "seeds/mcp_servers.json") continue;
+    nlohmann::json doc = nlohmann::json::parse(file.bytes);
+    std::vector<storage::McpServerRecord> servers;
+    for (const auto& entry : doc.at("mcp_servers")) {
+      storage::McpServerRecord server;
+      server.slug = entry.at("slug").get<std::string>();
+      server.name = entry.at("name").get<std::string>();
+      server.description = entry.value("description", std::string());
+      server.url = entry.value("url", std::string());
+      server.transport = entry.value("transport", std::string("stdio"));
+      server.capabilities = entry.value("capabilities", nlohmann::json::object());
+      server.is_active = entry.value("is_active", true);
+      servers.push_back(std::move(server));
+    }
+    return servers;
+  }
+  throw std::logic_error("seeds/mcp_servers.json is not embedded in this binary");
+}
+
+}  // namespace
+
+SeedResult run_seed(storage::Database& db) {
+  std::vector<storage::McpServerRecord> servers = seed_servers();
+  return storage::write_value(db, [&](storage::Session& session) {
+    SeedResult result;
+    for (auto& server : servers) {
+      if (!storage::insert_mcp_server_if_absent(session, server)) {
+        ++result.present;
+        continue;
+      }
+      ++result.inserted;
+      storage::AuditEntry audit;
+      audit.actor_type = "system";
+      audit.actor_id = "seed";
+      audit.action = "mcp_server.created";
+      audit.target_type = "mcp_server";
+      audit.target_id = server.id;
+      audit.changes = {{"before", nullptr},
+                       {"after", {{"slug", server.slug}, {"name", server.name}, {"transport", server.transport}}}};
+      storage::insert_audit_log(session, audit);
+    }
+    return result;
+  });
+}
+
+}  // namespace mcp::domain

@@ -1,0 +1,46 @@
+#pragma once
+// Storage errors, translated at the storage edge from engine codes (SQLite extended result codes,
+// PostgreSQL SQLSTATEs) into the few kinds callers act on. Messages are safe to log; they never
+// carry parameter values.
+#include <stdexcept>
+#include <string>
+
+namespace mcp::storage {
+
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A UNIQUE or PRIMARY KEY constraint refused the write (SQLite CONSTRAINT_UNIQUE, PostgreSQL 23505).
+class UniqueViolation : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
+// A FOREIGN KEY constraint refused the write (SQLite CONSTRAINT_FOREIGNKEY, PostgreSQL 23503).
+class ForeignKeyViolation : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
+// A CHECK or NOT NULL constraint refused the write (PostgreSQL 23514 / 23502).
+class CheckViolation : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
+// The database cannot be reached or used right now (I/O error, disk full, file removed, server
+// down): retrying later may succeed. HTTP maps it to 503.
+class Unavailable : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
+// The schema in the database does not match what this binary expects (drift, pending migrations).
+class SchemaError : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
+}  // namespace mcp::storage

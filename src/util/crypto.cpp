@@ -1,0 +1,95 @@
+#include "util/crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace mcp::util {
+
+namespace {
+const unsigned char* as_bytes(std::string_view text) { return reinterpret_cast<const unsigned char*>(text.data()); }
+}  // namespace
+
+std::string hex_encode(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 0x0f]);
+  }
+  return out;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(as_bytes(bytes), bytes.size(), digest);
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view message) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), as_bytes(message), message.size(), digest,
+           &length) == nullptr) {
+    throw std::runtime_error("HMAC-SHA256 failed in OpenSSL");
+  }
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string random_bytes(size_t count) {
+  std::string out(count, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(count)) != 1) {
+    throw std::runtime_error("the system's random number generator failed (OpenSSL RAND_bytes)");
+  }
+  return out;
+}
+
+bool constant_time_equals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), as_bytes(bytes),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(written));
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  static constexpr signed char kInvalid = -1;
+  static const auto table = [] {
+    std::array<signed char, 256> t{};
+    t.fill(kInvalid);
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int idx = 0; idx < 64; ++idx) t[static_cast<unsigned char>(alphabet[idx])] = static_cast<signed char>(idx);
+    return t;
+  }();
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (unsigned char c : text) {
+    signed char value = table[c];
+    if (value == kInvalid) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+}  // namespace mcp::util

@@ -1,0 +1,31 @@
+#pragma once
+// Small wrappers over OpenSSL: digests, HMAC, randomness, constant-time comparison, base64.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcp::util {
+
+// Lower-case hex SHA-256 of the bytes.
+std::string sha256_hex(std::string_view bytes);
+
+// Raw HMAC-SHA256(key, message): 32 bytes.
+std::string hmac_sha256(std::string_view key, std::string_view message);
+
+// Cryptographically secure random bytes; throws if the CSPRNG fails.
+std::string random_bytes(size_t count);
+
+// Compares in time that depends only on the lengths, never on where the first difference is.
+bool constant_time_equals(std::string_view a, std::string_view b);
+
+// Standard base64 with padding.
+std::string base64_encode(std::string_view bytes);
+
+// Standard base64 (padding optional); nullopt if malformed.
+std::optional<std::string> base64_decode(std::string_view text);
+
+// Lower-case hex of the bytes.
+std::string hex_encode(std::string_view bytes);
+
+}  // namespace mcp::util
