@@ -1,5 +1,13 @@
 #include "http/server.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -73,6 +81,94 @@ class BoundedThreadPool final : public httplib::TaskQueue {
   bool shutdown_ = false;
 };
 
+// Closes idle kept-alive connections at stop(): httplib notices a stop only between requests,
+// so an idle keep-alive connection would hold the shutdown for up to the keep-alive timeout.
+// httplib does not expose accepted sockets, so stop() finds them in /proc/self/fd (rare, cheap)
+// and each worker thread publishes the peer of the request it is serving (per request, uncontended).
+class ConnectionTracker {
+ public:
+  void mark_busy(const httplib::Request& req) {
+    Slot& slot = my_slot();
+    std::lock_guard lock(slot.mutex);
+    slot.busy_peer = req.remote_addr + ":" + std::to_string(req.remote_port);
+  }
+
+  void mark_idle() {
+    Slot& slot = my_slot();
+    std::lock_guard lock(slot.mutex);
+    slot.busy_peer.clear();
+  }
+
+  // Shuts down the connections to local_port that are between requests with nothing unread.
+  void close_idle(int local_port) {
+    std::vector<std::string> busy;
+    {
+      std::lock_guard lock(slots_mutex_);
+      for (auto& slot : slots_) {
+        std::lock_guard slot_lock(slot->mutex);
+        if (!slot->busy_peer.empty()) busy.push_back(slot->busy_peer);
+      }
+    }
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (!dir) return;
+    while (dirent* entry = ::readdir(dir)) {
+      int fd = std::atoi(entry->d_name);
+      if (fd <= 2 || fd == ::dirfd(dir)) continue;
+      std::string peer = peer_if_connection_to(fd, local_port);
+      if (peer.empty() || std::find(busy.begin(), busy.end(), peer) != busy.end()) continue;
+      int unread = 0;
+      if (::ioctl(fd, FIONREAD, &unread) == 0 && unread == 0) ::shutdown(fd, SHUT_RDWR);
+    }
+    ::closedir(dir);
+  }
+
+ private:
+  struct Slot {
+    std::mutex mutex;
+    std::string busy_peer;  // "addr:port" as httplib reports it, empty when idle
+  };
+
+  Slot& my_slot() {
+    thread_local std::pair<ConnectionTracker*, Slot*> mine{nullptr, nullptr};
+    if (mine.first != this) {
+      std::lock_guard lock(slots_mutex_);
+      slots_.push_back(std::make_unique<Slot>());
+      mine = {this, slots_.back().get()};
+    }
+    return *mine.second;
+  }
+
+  // "addr:port" of the peer when fd is a TCP connection accepted on local_port; empty otherwise.
+  static std::string peer_if_connection_to(int fd, int local_port) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return {};
+    sockaddr_storage local{}, remote{};
+    socklen_t local_len = sizeof local, remote_len = sizeof remote;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) return {};
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &remote_len) != 0) return {};
+    char address[INET6_ADDRSTRLEN] = {};
+    int port = 0, remote_port = 0;
+    if (local.ss_family == AF_INET) {
+      port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+      auto* in = reinterpret_cast<sockaddr_in*>(&remote);
+      ::inet_ntop(AF_INET, &in->sin_addr, address, sizeof address);
+      remote_port = ntohs(in->sin_port);
+    } else if (local.ss_family == AF_INET6) {
+      port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(&remote);
+      ::inet_ntop(AF_INET6, &in6->sin6_addr, address, sizeof address);
+      remote_port = ntohs(in6->sin6_port);
+    } else {
+      return {};
+    }
+    if (port != local_port) return {};
+    return std::string(address) + ":" + std::to_string(remote_port);
+  }
+
+  std::mutex slots_mutex_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+};
+
 // The worker thread that runs a request also runs its logger: thread-local timing needs no locks.
 struct RequestTiming {
   std::chrono::steady_clock::time_point start;
@@ -94,6 +190,7 @@ bool is_safe_request_id(const std::string& id) {
 
 struct HttpServer::Impl {
   app::App& app;
+  ConnectionTracker connections;
   std::unique_ptr<httplib::Server> server;
   Router router;
   int bound_port = 0;
@@ -118,6 +215,12 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
 
   size_t threads = static_cast<size_t>(config.http_threads);
   svr.new_task_queue = [threads] { return new BoundedThreadPool(threads, kMaxQueuedConnections); };
+  // httplib's default sets SO_REUSEPORT, which lets a second `serve` on the same port start and
+  // silently take half the connections. SO_REUSEADDR alone still allows a quick restart.
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   svr.set_tcp_nodelay(true);                 // without it Nagle + delayed ACKs cost ~44 ms a request
   svr.set_keep_alive_max_count(1000000);     // httplib's default closes a connection every 5 requests
   svr.set_keep_alive_timeout(5);
@@ -125,9 +228,11 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
   svr.set_write_timeout(10, 0);
   svr.set_payload_max_length(kMaxBodyBytes);
 
-  svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+  ConnectionTracker& connections = impl_->connections;
+  svr.set_pre_routing_handler([&connections](const httplib::Request& req, httplib::Response& res) {
     t_timing.start = std::chrono::steady_clock::now();
     t_timing.active = true;
+    connections.mark_busy(req);
     std::string id = req.get_header_value("X-Request-Id");
     res.set_header("X-Request-Id", is_safe_request_id(id) ? id : util::new_request_id());
     return httplib::Server::HandlerResponse::Unhandled;
@@ -173,7 +278,8 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
     send_problem(res, 500, "An internal error occurred; it was logged with this request id.");
   });
 
-  svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+  svr.set_logger([&connections](const httplib::Request& req, const httplib::Response& res) {
+    connections.mark_idle();  // the response is written
     double ms = 0;
     if (t_timing.active) {
       ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_timing.start).count();
@@ -216,6 +322,9 @@ std::string HttpServer::url() const {
 
 void HttpServer::serve() { impl_->server->listen_after_bind(); }
 
-void HttpServer::stop() { impl_->server->stop(); }
+void HttpServer::stop() {
+  impl_->server->stop();
+  impl_->connections.close_idle(impl_->bound_port);
+}
 
 }  // namespace mcp::http

@@ -1,0 +1,85 @@
+// Starts the real mcp-admin binary as a test fixture, the way a user's integration test would:
+// `serve --port 0`, read the one ready line from stdout, talk HTTP, SIGTERM at the end.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const BIN = process.env.MCP_ADMIN_BIN
+  ? path.resolve(process.env.MCP_ADMIN_BIN)
+  : path.resolve(here, '../../build/mcp-admin');
+
+// Environment without anything of ours leaking in from the developer's shell.
+export function cleanEnv(extra = {}) {
+  const env = { ...process.env };
+  for (const key of ['DATABASE_URL', 'HOST', 'PORT', 'CLERK_WEBHOOK_SECRET', 'CLERK_JWT_KEY', 'CLERK_JWKS_FILE',
+    'CLERK_AUTHORIZED_PARTIES', 'NODE_ENV', 'MCP_ADMIN_ENV', 'MCP_ADMIN_BOOTSTRAP_KEY', 'LOG_LEVEL', 'LOG_FORMAT',
+    'CLERK_ROLE_MAP', 'MCP_ADMIN_HTTP_THREADS', 'MCP_ADMIN_TLS_CERT', 'MCP_ADMIN_TLS_KEY']) delete env[key];
+  return { ...env, ...extra };
+}
+
+// A fresh temporary directory, removed by the returned cleanup.
+export function tempDir(prefix = 'mcp-admin-test-') {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// Runs a command to completion: { status, stdout, stderr }.
+export function run(args, { cwd, env = {}, timeoutMs = 20000 } = {}) {
+  const result = spawnSync(BIN, args, { cwd, env: cleanEnv(env), encoding: 'utf8', timeout: timeoutMs });
+  if (result.error) throw result.error;
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+// Starts `mcp-admin serve` and resolves once the ready line is read.
+export async function startServer({ args = ['--port', '0', '--database', ':memory:'], cwd, env = {}, timeoutMs = 10000 } = {}) {
+  const child = spawn(BIN, ['serve', ...args], { cwd, env: cleanEnv({ LOG_FORMAT: 'json', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  child.stdout.setEncoding('utf8');
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const ready = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const newline = stdout.indexOf('\n');
+      if (newline >= 0) {
+        clearTimeout(timer);
+        resolve(stdout.slice(0, newline));
+      }
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited (${code ?? signal}) before it was ready; stderr:\n${stderr}`));
+    });
+  });
+  const readyEvent = JSON.parse(ready);
+  return {
+    child,
+    ready,
+    url: readyEvent.url,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    // Stops with SIGTERM and resolves to { code, signal } (SIGKILL after a grace period).
+    async stop(signal = 'SIGTERM', graceMs = 10000) {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+// The JSON log lines the server wrote to stderr.
+export function logLines(stderr) {
+  return stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+}
+
+export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
