@@ -5,12 +5,14 @@
 --                rendered as ISO-8601 with milliseconds and Z at every edge
 --   JSON         TEXT holding a JSON document (identical bytes on both engines)
 --   booleans     BOOLEAN (SQLite stores 0/1, PostgreSQL true/false)
+--   clerk_*_at   Clerk's own timestamps of the row's data, kept for the webhook sync's ordering rules
 
 CREATE TABLE organizations (
   id          TEXT PRIMARY KEY,
   clerk_id    TEXT NOT NULL UNIQUE,
   name        TEXT NOT NULL,
   slug        TEXT,
+  clerk_slug  TEXT,
   image_url   TEXT,
   metadata    TEXT NOT NULL DEFAULT '{}',
   clerk_updated_at BIGINT,
@@ -18,7 +20,11 @@ CREATE TABLE organizations (
   created_at  BIGINT NOT NULL,
   updated_at  BIGINT NOT NULL
 );
+-- slug is the effective one, unique among live organizations; clerk_slug is what Clerk last said.
+-- They differ only while Svix's out-of-order delivery briefly shows two live organizations with one
+-- slug: the one with the newer Clerk data holds it, the other's slug is NULL until resolved.
 CREATE UNIQUE INDEX organizations_slug_live_key ON organizations (slug) WHERE deleted_at IS NULL;
+CREATE INDEX organizations_clerk_slug_idx ON organizations (clerk_slug);
 
 CREATE TABLE users (
   id          TEXT PRIMARY KEY,
@@ -42,6 +48,8 @@ CREATE TABLE organization_memberships (
   organization_id  TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   user_id          TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   role             TEXT NOT NULL DEFAULT 'MEMBER' CHECK (role IN ('ADMIN', 'MEMBER', 'VIEWER')),
+  clerk_role       TEXT,
+  clerk_created_at BIGINT,
   clerk_updated_at BIGINT,
   deleted_at       BIGINT,
   created_at       BIGINT NOT NULL,

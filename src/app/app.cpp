@@ -8,7 +8,12 @@
 namespace mcp::app {
 
 App::App(Config config, std::unique_ptr<storage::Database> database)
-    : config_(std::move(config)), database_(std::move(database)) {}
+    : config_(std::move(config)), database_(std::move(database)) {
+  if (!config_.webhook_secrets.empty()) {
+    webhook_verifier_ = std::make_unique<domain::WebhookVerifier>(config_.webhook_secrets);
+  }
+  webhook_sync_ = std::make_unique<domain::WebhookSync>(*database_, domain::RoleMap(config_.role_map));
+}
 
 App::~App() {
   if (database_) database_->close();

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "app/config.h"
+#include "domain/webhook_signature.h"
+#include "domain/webhook_sync.h"
 #include "storage/database.h"
 
 namespace mcp::app {
@@ -22,12 +24,18 @@ class App {
   const Config& config() const { return config_; }
   storage::Database& database() { return *database_; }
 
+  // The Clerk webhook verifier; null when no CLERK_WEBHOOK_SECRET is configured.
+  const domain::WebhookVerifier* webhook_verifier() const { return webhook_verifier_.get(); }
+  domain::WebhookSync& webhook_sync() { return *webhook_sync_; }
+
   // A real round trip to the database, every call.
   HealthReport check_health();
 
  private:
   Config config_;
   std::unique_ptr<storage::Database> database_;
+  std::unique_ptr<domain::WebhookVerifier> webhook_verifier_;
+  std::unique_ptr<domain::WebhookSync> webhook_sync_;
 };
 
 }  // namespace mcp::app

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "app/dotenv.h"
+#include "domain/role_map.h"
 #include "util/crypto.h"
 
 namespace mcp::app {
@@ -126,7 +127,14 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
     throw ConfigError("MCP_ADMIN_BOOTSTRAP_KEY must look like an API key: 'mcp_sk_' followed by at least 43 "
                       "base62/base64url characters");
   }
-  if (auto v = setting("CLERK_ROLE_MAP")) config.role_map = *v;
+  if (auto v = setting("CLERK_ROLE_MAP")) {
+    config.role_map = *v;
+    try {
+      domain::RoleMap check(config.role_map);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(e.what());
+    }
+  }
   if (auto v = setting("MCP_ADMIN_HTTP_THREADS")) {
     config.http_threads = parse_int_setting("MCP_ADMIN_HTTP_THREADS", *v, 1, 4096);
   }

@@ -10,4 +10,7 @@ class Router;
 // GET /api/health, GET /api/webhooks/test (the seed's endpoints, shapes fixed).
 void add_health_routes(Router& router, app::App& app);
 
+// POST /api/webhooks/clerk (Svix-signed Clerk events).
+void add_webhook_routes(Router& router, app::App& app);
+
 }  // namespace mcp::http

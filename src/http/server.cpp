@@ -212,6 +212,7 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
   httplib::Server& svr = *impl_->server;
   Router& router = impl_->router;
   add_health_routes(router, app);
+  add_webhook_routes(router, app);
 
   size_t threads = static_cast<size_t>(config.http_threads);
   svr.new_task_queue = [threads] { return new BoundedThreadPool(threads, kMaxQueuedConnections); };

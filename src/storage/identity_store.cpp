@@ -1,0 +1,271 @@
+#include "storage/identity_store.h"
+
+#include "util/ids.h"
+#include "util/time.h"
+
+namespace mcp::storage {
+
+namespace {
+
+constexpr Query kFindUserByClerkId{"find_user_by_clerk_id",
+                                   "SELECT id, clerk_id, email, first_name, last_name, image_url, metadata, "
+                                   "last_sign_in_at, clerk_updated_at, deleted_at FROM users WHERE clerk_id = $1"};
+constexpr Query kInsertUser{"insert_user",
+                            "INSERT INTO users (id, clerk_id, email, first_name, last_name, image_url, metadata, "
+                            "last_sign_in_at, clerk_updated_at, deleted_at, created_at, updated_at) "
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)"};
+constexpr Query kUpdateUserData{"update_user_data",
+                                "UPDATE users SET email = $2, first_name = $3, last_name = $4, image_url = $5, "
+                                "metadata = $6, last_sign_in_at = $7, clerk_updated_at = $8, updated_at = $9 "
+                                "WHERE id = $1"};
+constexpr Query kSoftDeleteUser{"soft_delete_user",
+                                "UPDATE users SET deleted_at = $2, updated_at = $3 "
+                                "WHERE id = $1 AND (deleted_at IS NULL OR deleted_at > $2)"};
+
+constexpr Query kFindOrganizationByClerkId{
+    "find_organization_by_clerk_id",
+    "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at "
+    "FROM organizations WHERE clerk_id = $1"};
+constexpr Query kInsertOrganization{
+    "insert_organization",
+    "INSERT INTO organizations (id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, "
+    "deleted_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"};
+constexpr Query kUpdateOrganizationData{
+    "update_organization_data",
+    "UPDATE organizations SET name = $2, slug = $3, clerk_slug = $4, image_url = $5, metadata = $6, "
+    "clerk_updated_at = $7, updated_at = $8 WHERE id = $1"};
+constexpr Query kFindSlugClaims{"find_slug_claims",
+                                "SELECT id, clerk_id, slug, clerk_updated_at, deleted_at FROM organizations "
+                                "WHERE clerk_slug = $1"};
+constexpr Query kSetOrganizationSlug{"set_organization_slug",
+                                     "UPDATE organizations SET slug = $2, updated_at = $3 WHERE id = $1"};
+constexpr Query kSoftDeleteOrganization{"soft_delete_organization",
+                                        "UPDATE organizations SET deleted_at = $2, updated_at = $3 "
+                                        "WHERE id = $1 AND (deleted_at IS NULL OR deleted_at > $2)"};
+
+constexpr Query kFindMembershipByClerkId{
+    "find_membership_by_clerk_id",
+    "SELECT id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, clerk_updated_at, deleted_at "
+    "FROM organization_memberships WHERE clerk_id = $1"};
+constexpr Query kFindLiveMembership{
+    "find_live_membership",
+    "SELECT id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, clerk_updated_at, deleted_at "
+    "FROM organization_memberships WHERE organization_id = $1 AND user_id = $2 AND deleted_at IS NULL"};
+constexpr Query kInsertMembership{
+    "insert_membership",
+    "INSERT INTO organization_memberships (id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, "
+    "clerk_updated_at, deleted_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"};
+constexpr Query kUpdateMembershipData{
+    "update_membership_data",
+    "UPDATE organization_memberships SET role = $2, clerk_role = $3, clerk_created_at = $4, clerk_updated_at = $5, "
+    "updated_at = $6 WHERE id = $1"};
+constexpr Query kSoftDeleteMembership{"soft_delete_membership",
+                                      "UPDATE organization_memberships SET deleted_at = $2, updated_at = $3 "
+                                      "WHERE id = $1 AND (deleted_at IS NULL OR deleted_at > $2)"};
+constexpr Query kSoftDeleteMembershipsOfOrganization{
+    "soft_delete_memberships_of_organization",
+    "UPDATE organization_memberships SET deleted_at = $2, updated_at = $3 "
+    "WHERE organization_id = $1 AND (deleted_at IS NULL OR deleted_at > $2) RETURNING clerk_id"};
+constexpr Query kSoftDeleteMembershipsOfUser{
+    "soft_delete_memberships_of_user",
+    "UPDATE organization_memberships SET deleted_at = $2, updated_at = $3 "
+    "WHERE user_id = $1 AND (deleted_at IS NULL OR deleted_at > $2) RETURNING clerk_id"};
+
+constexpr Query kRevokeApiKeysOfOrganization{
+    "revoke_api_keys_of_organization",
+    "UPDATE api_keys SET revoked_at = $2, updated_at = $3 WHERE organization_id = $1 AND revoked_at IS NULL "
+    "RETURNING id"};
+constexpr Query kEndSessionsOfOrganization{
+    "end_sessions_of_organization",
+    "UPDATE sessions SET revoked_at = $2, updated_at = $3 WHERE organization_id = $1 AND revoked_at IS NULL "
+    "RETURNING id"};
+constexpr Query kEndSessionsOfUser{
+    "end_sessions_of_user",
+    "UPDATE sessions SET revoked_at = $2, updated_at = $3 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id"};
+
+nlohmann::json parse_json_column(const Row& row, size_t idx) {
+  auto parsed = nlohmann::json::parse(row.text(idx), nullptr, false);
+  return parsed.is_discarded() ? nlohmann::json::object() : parsed;
+}
+
+UserRecord user_from(const Row& row) {
+  return UserRecord{row.text(0),        row.text(1),        row.opt_text(2),
+                    row.opt_text(3),    row.opt_text(4),    row.opt_text(5),
+                    parse_json_column(row, 6), row.opt_int64(7), row.opt_int64(8),
+                    row.opt_int64(9)};
+}
+
+OrganizationRecord organization_from(const Row& row) {
+  return OrganizationRecord{row.text(0),     row.text(1),     row.text(2),
+                            row.opt_text(3), row.opt_text(4), row.opt_text(5),
+                            parse_json_column(row, 6), row.opt_int64(7), row.opt_int64(8)};
+}
+
+MembershipRecord membership_from(const Row& row) {
+  return MembershipRecord{row.text(0),     row.text(1),      row.text(2),      row.text(3),     row.text(4),
+                          row.opt_text(5), row.opt_int64(6), row.opt_int64(7), row.opt_int64(8)};
+}
+
+std::vector<std::string> first_column(const Rows& rows) {
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (const Row& row : rows) out.push_back(row.text(0));
+  return out;
+}
+
+template <typename Record, typename Convert>
+std::optional<Record> find_one(Session& session, const Query& query, std::initializer_list<Value> params,
+                               Convert convert) {
+  std::vector<Value> values(params);
+  Rows rows = session.query(query, values);
+  if (rows.empty()) return std::nullopt;
+  return convert(rows.front());
+}
+
+}  // namespace
+
+std::optional<UserRecord> find_user_by_clerk_id(Session& session, const std::string& clerk_id) {
+  return find_one<UserRecord>(session, kFindUserByClerkId, {clerk_id}, user_from);
+}
+
+void insert_user(Session& session, UserRecord& user) {
+  user.id = util::new_uuid_v7();
+  Value params[] = {user.id,          user.clerk_id,          opt(user.email),
+                    opt(user.first_name), opt(user.last_name), opt(user.image_url),
+                    user.metadata.dump(), opt(user.last_sign_in_at), opt(user.clerk_updated_at),
+                    opt(user.deleted_at), util::now_ms()};
+  session.execute(kInsertUser, params);
+}
+
+void update_user_data(Session& session, const UserRecord& user) {
+  Value params[] = {user.id,
+                    opt(user.email),
+                    opt(user.first_name),
+                    opt(user.last_name),
+                    opt(user.image_url),
+                    user.metadata.dump(),
+                    opt(user.last_sign_in_at),
+                    opt(user.clerk_updated_at),
+                    util::now_ms()};
+  session.execute(kUpdateUserData, params);
+}
+
+bool soft_delete_user(Session& session, const std::string& id, int64_t at) {
+  Value params[] = {id, at, util::now_ms()};
+  return session.execute(kSoftDeleteUser, params) > 0;
+}
+
+std::optional<OrganizationRecord> find_organization_by_clerk_id(Session& session, const std::string& clerk_id) {
+  return find_one<OrganizationRecord>(session, kFindOrganizationByClerkId, {clerk_id}, organization_from);
+}
+
+
+void insert_organization(Session& session, OrganizationRecord& organization) {
+  organization.id = util::new_uuid_v7();
+  Value params[] = {organization.id,
+                    organization.clerk_id,
+                    organization.name,
+                    opt(organization.slug),
+                    opt(organization.clerk_slug),
+                    opt(organization.image_url),
+                    organization.metadata.dump(),
+                    opt(organization.clerk_updated_at),
+                    opt(organization.deleted_at),
+                    util::now_ms()};
+  session.execute(kInsertOrganization, params);
+}
+
+void update_organization_data(Session& session, const OrganizationRecord& organization) {
+  Value params[] = {organization.id,           organization.name,
+                    opt(organization.slug),    opt(organization.clerk_slug),
+                    opt(organization.image_url), organization.metadata.dump(),
+                    opt(organization.clerk_updated_at), util::now_ms()};
+  session.execute(kUpdateOrganizationData, params);
+}
+
+std::vector<SlugClaim> find_slug_claims(Session& session, const std::string& clerk_slug) {
+  Value params[] = {clerk_slug};
+  std::vector<SlugClaim> claims;
+  for (const Row& row : session.query(kFindSlugClaims, params)) {
+    claims.push_back({row.text(0), row.text(1), row.opt_text(2), row.opt_int64(3), !row.is_null(4)});
+  }
+  return claims;
+}
+
+void set_organization_slug(Session& session, const std::string& id, const std::optional<std::string>& slug) {
+  Value params[] = {id, opt(slug), util::now_ms()};
+  session.execute(kSetOrganizationSlug, params);
+}
+
+bool soft_delete_organization(Session& session, const std::string& id, int64_t at) {
+  Value params[] = {id, at, util::now_ms()};
+  return session.execute(kSoftDeleteOrganization, params) > 0;
+}
+
+std::optional<MembershipRecord> find_membership_by_clerk_id(Session& session, const std::string& clerk_id) {
+  return find_one<MembershipRecord>(session, kFindMembershipByClerkId, {clerk_id}, membership_from);
+}
+
+std::optional<MembershipRecord> find_live_membership(Session& session, const std::string& organization_id,
+                                                     const std::string& user_id) {
+  return find_one<MembershipRecord>(session, kFindLiveMembership, {organization_id, user_id}, membership_from);
+}
+
+void insert_membership(Session& session, MembershipRecord& membership) {
+  membership.id = util::new_uuid_v7();
+  Value params[] = {membership.id,
+                    membership.clerk_id,
+                    membership.organization_id,
+                    membership.user_id,
+                    membership.role,
+                    opt(membership.clerk_role),
+                    opt(membership.clerk_created_at),
+                    opt(membership.clerk_updated_at),
+                    opt(membership.deleted_at),
+                    util::now_ms()};
+  session.execute(kInsertMembership, params);
+}
+
+void update_membership_data(Session& session, const MembershipRecord& membership) {
+  Value params[] = {membership.id,
+                    membership.role,
+                    opt(membership.clerk_role),
+                    opt(membership.clerk_created_at),
+                    opt(membership.clerk_updated_at),
+                    util::now_ms()};
+  session.execute(kUpdateMembershipData, params);
+}
+
+bool soft_delete_membership(Session& session, const std::string& id, int64_t at) {
+  Value params[] = {id, at, util::now_ms()};
+  return session.execute(kSoftDeleteMembership, params) > 0;
+}
+
+std::vector<std::string> soft_delete_memberships_of_organization(Session& session, const std::string& organization_id,
+                                                                 int64_t at) {
+  Value params[] = {organization_id, at, util::now_ms()};
+  return first_column(session.query(kSoftDeleteMembershipsOfOrganization, params));
+}
+
+std::vector<std::string> soft_delete_memberships_of_user(Session& session, const std::string& user_id, int64_t at) {
+  Value params[] = {user_id, at, util::now_ms()};
+  return first_column(session.query(kSoftDeleteMembershipsOfUser, params));
+}
+
+std::vector<std::string> revoke_api_keys_of_organization(Session& session, const std::string& organization_id,
+                                                         int64_t at) {
+  Value params[] = {organization_id, at, util::now_ms()};
+  return first_column(session.query(kRevokeApiKeysOfOrganization, params));
+}
+
+std::vector<std::string> end_sessions_of_organization(Session& session, const std::string& organization_id, int64_t at) {
+  Value params[] = {organization_id, at, util::now_ms()};
+  return first_column(session.query(kEndSessionsOfOrganization, params));
+}
+
+std::vector<std::string> end_sessions_of_user(Session& session, const std::string& user_id, int64_t at) {
+  Value params[] = {user_id, at, util::now_ms()};
+  return first_column(session.query(kEndSessionsOfUser, params));
+}
+
+}  // namespace mcp::storage

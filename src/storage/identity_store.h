@@ -1,0 +1,93 @@
+#pragma once
+// users, organizations, organization_memberships: the rows Clerk's webhooks keep in sync, and the
+// cascades their deletion causes (memberships, API keys, sessions). Soft deletes only; a deletion
+// timestamp only ever moves earlier (the earliest deletion wins), which keeps the result the same
+// whatever order deletions arrive in.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/database.h"
+
+namespace mcp::storage {
+
+struct UserRecord {
+  std::string id;
+  std::string clerk_id;
+  std::optional<std::string> email, first_name, last_name, image_url;
+  nlohmann::json metadata = nlohmann::json::object();
+  std::optional<int64_t> last_sign_in_at;
+  std::optional<int64_t> clerk_updated_at;  // NULL: known only from a membership's nested data
+  std::optional<int64_t> deleted_at;
+};
+
+struct OrganizationRecord {
+  std::string id;
+  std::string clerk_id;
+  std::string name;
+  std::optional<std::string> slug;        // effective: unique among live organizations
+  std::optional<std::string> clerk_slug;  // what Clerk last said
+  std::optional<std::string> image_url;
+  nlohmann::json metadata = nlohmann::json::object();
+  std::optional<int64_t> clerk_updated_at;
+  std::optional<int64_t> deleted_at;
+};
+
+// An organization's claim on a slug, for deciding who holds it.
+struct SlugClaim {
+  std::string id;
+  std::string clerk_id;
+  std::optional<std::string> slug;
+  std::optional<int64_t> clerk_updated_at;
+  bool deleted = false;
+};
+
+struct MembershipRecord {
+  std::string id;
+  std::string clerk_id;
+  std::string organization_id;
+  std::string user_id;
+  std::string role;  // ADMIN | MEMBER | VIEWER
+  std::optional<std::string> clerk_role;
+  std::optional<int64_t> clerk_created_at, clerk_updated_at;
+  std::optional<int64_t> deleted_at;
+};
+
+std::optional<UserRecord> find_user_by_clerk_id(Session& session, const std::string& clerk_id);
+// Inserts with a new id (set on the record).
+void insert_user(Session& session, UserRecord& user);
+// Writes every data field and clerk_updated_at; never deleted_at.
+void update_user_data(Session& session, const UserRecord& user);
+// deleted_at := min(deleted_at, at). Returns true when it changed.
+bool soft_delete_user(Session& session, const std::string& id, int64_t at);
+
+std::optional<OrganizationRecord> find_organization_by_clerk_id(Session& session, const std::string& clerk_id);
+void insert_organization(Session& session, OrganizationRecord& organization);
+// Writes every data field (slug and clerk_slug included) and clerk_updated_at; never deleted_at.
+void update_organization_data(Session& session, const OrganizationRecord& organization);
+// Every organization whose clerk_slug is `clerk_slug`.
+std::vector<SlugClaim> find_slug_claims(Session& session, const std::string& clerk_slug);
+void set_organization_slug(Session& session, const std::string& id, const std::optional<std::string>& slug);
+bool soft_delete_organization(Session& session, const std::string& id, int64_t at);
+
+std::optional<MembershipRecord> find_membership_by_clerk_id(Session& session, const std::string& clerk_id);
+std::optional<MembershipRecord> find_live_membership(Session& session, const std::string& organization_id,
+                                                     const std::string& user_id);
+void insert_membership(Session& session, MembershipRecord& membership);
+void update_membership_data(Session& session, const MembershipRecord& membership);
+bool soft_delete_membership(Session& session, const std::string& id, int64_t at);
+// Soft-deletes (min rule) every membership of the organization / user; returns the clerk ids changed.
+std::vector<std::string> soft_delete_memberships_of_organization(Session& session, const std::string& organization_id,
+                                                                 int64_t at);
+std::vector<std::string> soft_delete_memberships_of_user(Session& session, const std::string& user_id, int64_t at);
+
+// Revokes the organization's unrevoked API keys; returns their ids.
+std::vector<std::string> revoke_api_keys_of_organization(Session& session, const std::string& organization_id,
+                                                         int64_t at);
+// Ends (revokes) the live sessions in the organization's context / of the user; returns their ids.
+std::vector<std::string> end_sessions_of_organization(Session& session, const std::string& organization_id, int64_t at);
+std::vector<std::string> end_sessions_of_user(Session& session, const std::string& user_id, int64_t at);
+
+}  // namespace mcp::storage

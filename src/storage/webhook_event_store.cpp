@@ -1,0 +1,48 @@
+#include "storage/webhook_event_store.h"
+
+#include "util/ids.h"
+#include "util/time.h"
+
+namespace mcp::storage {
+
+namespace {
+constexpr Query kFindWebhookEvent{"find_webhook_event",
+                                  "SELECT id, svix_id, type, payload, received_at, processed_at, status, error "
+                                  "FROM webhook_events WHERE svix_id = $1"};
+constexpr Query kUpsertWebhookEvent{
+    "upsert_webhook_event",
+    "INSERT INTO webhook_events (id, svix_id, type, payload, received_at, processed_at, status, error, created_at, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) "
+    "ON CONFLICT (svix_id) DO UPDATE SET type = excluded.type, payload = excluded.payload, "
+    "processed_at = excluded.processed_at, status = excluded.status, error = excluded.error, "
+    "updated_at = excluded.updated_at"};
+constexpr Query kListFailedWebhookEvents{"list_failed_webhook_events",
+                                         "SELECT id, svix_id, type, payload, received_at, processed_at, status, error "
+                                         "FROM webhook_events WHERE status = 'failed' ORDER BY received_at, id"};
+
+WebhookEventRecord event_from(const Row& row) {
+  return WebhookEventRecord{row.text(0),  row.text(1),      row.opt_text(2), row.text(3),
+                            row.int64(4), row.opt_int64(5), row.text(6),     row.opt_text(7)};
+}
+}  // namespace
+
+std::optional<WebhookEventRecord> find_webhook_event(Session& session, const std::string& svix_id) {
+  Value params[] = {svix_id};
+  Rows rows = session.query(kFindWebhookEvent, params);
+  if (rows.empty()) return std::nullopt;
+  return event_from(rows.front());
+}
+
+void upsert_webhook_event(Session& session, const WebhookEventRecord& event) {
+  Value params[] = {util::new_uuid_v7(),  event.svix_id,    opt(event.type), event.payload, event.received_at,
+                    opt(event.processed_at), event.status, opt(event.error), util::now_ms()};
+  session.execute(kUpsertWebhookEvent, params);
+}
+
+std::vector<WebhookEventRecord> list_failed_webhook_events(Session& session) {
+  std::vector<WebhookEventRecord> events;
+  for (const Row& row : session.query(kListFailedWebhookEvents)) events.push_back(event_from(row));
+  return events;
+}
+
+}  // namespace mcp::storage

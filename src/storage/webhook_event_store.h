@@ -1,0 +1,32 @@
+#pragma once
+// webhook_events: the inbox. Every delivery that passed signature verification is kept here with
+// its type, raw payload, status (received | processed | ignored | failed) and error.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/database.h"
+
+namespace mcp::storage {
+
+struct WebhookEventRecord {
+  std::string id;
+  std::string svix_id;
+  std::optional<std::string> type;
+  std::string payload;
+  int64_t received_at = 0;
+  std::optional<int64_t> processed_at;
+  std::string status;
+  std::optional<std::string> error;
+};
+
+std::optional<WebhookEventRecord> find_webhook_event(Session& session, const std::string& svix_id);
+
+// Inserts the delivery, or updates the row with the same svix_id (type, payload, status, error,
+// processed_at; received_at stays the first delivery's).
+void upsert_webhook_event(Session& session, const WebhookEventRecord& event);
+
+// The failed deliveries, oldest first.
+std::vector<WebhookEventRecord> list_failed_webhook_events(Session& session);
+
+}  // namespace mcp::storage
