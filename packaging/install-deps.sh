@@ -20,7 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 build_packages=(g++ cmake make pkg-config dpkg-dev libssl-dev libsqlite3-dev libsqlitecpp-dev
   nlohmann-json3-dev libboost-program-options-dev doctest-dev libpq-dev)
-test_packages=(wrk hyperfine curl)
+test_packages=(wrk hyperfine curl sqlite3)
 
 missing=()
 for pkg in "${build_packages[@]}"; do

@@ -14,6 +14,7 @@ int run_push(const Args& args);
 int run_seed(const Args& args);
 int run_schema(const Args& args);
 int run_health(const Args& args);
+int run_webhooks(const Args& args);
 
 struct CommandEntry {
   const char* name;
