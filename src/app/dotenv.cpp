@@ -29,8 +29,10 @@ class Cursor {
   void advance(size_t count) {
     for (size_t idx = 0; idx < count; ++idx) next();
   }
-  [[noreturn]] void fail(const std::string& what) const {
-    throw DotenvError(origin_ + ":" + std::to_string(line_) + ": " + what);
+  int line() const { return line_; }
+  [[noreturn]] void fail(const std::string& what) const { fail_at(line_, what); }
+  [[noreturn]] void fail_at(int line, const std::string& what) const {
+    throw DotenvError(origin_ + ":" + std::to_string(line) + ": " + what);
   }
   // Skips the rest of the line, which may hold only blanks and a comment.
   void end_of_line() {
@@ -52,9 +54,12 @@ class Cursor {
 
 std::string read_quoted(Cursor& cursor, char quote) {
   std::string value;
+  const int opening_line = cursor.line();  // an unterminated quote is reported where it opened, not at EOF
   cursor.next();  // opening quote
   for (;;) {
-    if (cursor.done()) cursor.fail(std::string("unterminated ") + (quote == '"' ? "double" : "single") + " quote");
+    if (cursor.done()) {
+      cursor.fail_at(opening_line, std::string("unterminated ") + (quote == '"' ? "double" : "single") + " quote");
+    }
     char c = cursor.next();
     if (c == quote) return value;
     if (quote == '"' && c == '\\' && !cursor.done()) {

@@ -96,6 +96,8 @@ DatabaseUrl parse_postgres(std::string_view text) {
   url.kind = DatabaseUrl::Kind::Postgres;
   url.postgres_schema = "public";
   std::string kept_query;
+  std::string shown_query;  // the query for `redacted`: libpq's ?password= parameter hidden
+  bool password_param = false;
   size_t start = 0;
   while (start < query.size()) {
     size_t amp = query.find('&', start);
@@ -108,6 +110,9 @@ DatabaseUrl parse_postgres(std::string_view text) {
     }
     std::string key = percent_decode(pair.substr(0, eq), "a parameter name");
     std::string value = percent_decode(pair.substr(eq + 1), "parameter '" + key + "'");
+    if (key == "password") password_param = true;
+    if (!shown_query.empty()) shown_query += '&';
+    shown_query += key == "password" ? "password=***" : std::string(pair);
     if (key == "schema") {
       if (value.empty()) throw InvalidDatabaseUrl("DATABASE_URL: ?schema= is empty (expected e.g. ?schema=public)");
       url.postgres_schema = value;
@@ -131,6 +136,7 @@ DatabaseUrl parse_postgres(std::string_view text) {
       redacted = std::string(text.substr(0, pw_start)) + "***" + std::string(text.substr(scheme_end + 3 + at));
     }
   }
+  if (password_param) redacted = redacted.substr(0, redacted.find('?') + 1) + shown_query;
   url.redacted = redacted;
   return url;
 }

@@ -67,7 +67,8 @@ std::string names_of(const std::vector<AppliedMigration>& rows) {
 
 Migration make_migration(const std::string& file_name, std::string sql) {
   size_t underscore = file_name.find('_');
-  bool numbered = underscore != std::string::npos && underscore > 0 &&
+  // At most 18 digits: the version always fits an int64 (std::stoll would throw out_of_range).
+  bool numbered = underscore != std::string::npos && underscore > 0 && underscore <= 18 &&
                   std::all_of(file_name.begin(), file_name.begin() + static_cast<long>(underscore),
                               [](char c) { return c >= '0' && c <= '9'; });
   if (!numbered || file_name.size() < 5 || file_name.substr(file_name.size() - 4) != ".sql") {

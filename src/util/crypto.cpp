@@ -35,7 +35,9 @@ std::string sha256_hex(std::string_view bytes) {
 std::string hmac_sha256(std::string_view key, std::string_view message) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), as_bytes(message), message.size(), digest,
+  // OpenSSL 3 fails on a NULL key even with length 0 (an empty std::string_view has no data): pass "".
+  const char* key_bytes = key.empty() ? "" : key.data();
+  if (HMAC(EVP_sha256(), key_bytes, static_cast<int>(key.size()), as_bytes(message), message.size(), digest,
            &length) == nullptr) {
     throw std::runtime_error("HMAC-SHA256 failed in OpenSSL");
   }

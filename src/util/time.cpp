@@ -59,6 +59,13 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+// 28..31; `month` is 1..12.
+int days_in_month(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
 }  // namespace
 
 std::optional<int64_t> parse_iso8601_ms(std::string_view text) {
@@ -68,7 +75,8 @@ std::optional<int64_t> parse_iso8601_ms(std::string_view text) {
       !expect(text, ':') || !read_int(text, 2, minute) || !expect(text, ':') || !read_int(text, 2, second)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 ||
+      second > 60) {
     return std::nullopt;
   }
   int millis = 0;
@@ -92,7 +100,7 @@ std::optional<int64_t> parse_iso8601_ms(std::string_view text) {
     int off_h, off_m;
     if (!read_int(text, 2, off_h)) return std::nullopt;
     expect(text, ':');
-    if (!read_int(text, 2, off_m)) return std::nullopt;
+    if (!read_int(text, 2, off_m) || off_h > 23 || off_m > 59) return std::nullopt;
     offset_minutes = sign * (off_h * 60 + off_m);
   } else {
     return std::nullopt;
