@@ -119,9 +119,21 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
     throw ConfigError("CLERK_JWKS_FILE '" + *config.jwks_file + "' cannot be read");
   }
   if (auto v = setting("CLERK_AUTHORIZED_PARTIES")) config.authorized_parties = split(*v, ',');
-  // MCP_ADMIN_ENV is this binary's own name and beats the seed's NODE_ENV when both are set.
-  if (auto v = setting("MCP_ADMIN_ENV")) config.environment = *v;
-  else if (auto node_env = setting("NODE_ENV")) config.environment = *node_env;
+  // The highest layer that names an environment decides (so a stray .env line never overrides
+  // NODE_ENV=production from the real environment); within one layer MCP_ADMIN_ENV, this binary's
+  // own name, beats the seed's NODE_ENV.
+  for (const auto* layer : layers) {
+    auto own = layer->find("MCP_ADMIN_ENV");
+    auto node = layer->find("NODE_ENV");
+    if (own != layer->end() && !own->second.empty()) {
+      config.environment = own->second;
+      break;
+    }
+    if (node != layer->end() && !node->second.empty()) {
+      config.environment = node->second;
+      break;
+    }
+  }
   config.bootstrap_key = setting("MCP_ADMIN_BOOTSTRAP_KEY");
   if (config.bootstrap_key && config.bootstrap_key->rfind("mcp_sk_", 0) != 0) {
     throw ConfigError("MCP_ADMIN_BOOTSTRAP_KEY must look like an API key: 'mcp_sk_' followed by at least 43 "

@@ -21,7 +21,11 @@ std::string Row::text(size_t idx) const {
   const Value& v = cells_.at(idx);
   if (auto* s = std::get_if<std::string>(&v)) return *s;
   if (auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
-  if (auto* d = std::get_if<double>(&v)) return std::to_string(*d);
+  if (auto* d = std::get_if<double>(&v)) {
+    char buffer[32];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, *d);  // shortest round-trip form, as PostgreSQL prints
+    return std::string(buffer, ec == std::errc() ? end : buffer);
+  }
   if (auto* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
   bad_type(idx, "text (it is NULL)");
 }

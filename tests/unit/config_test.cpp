@@ -416,3 +416,19 @@ TEST_CASE("config: gather_sources without dotenv files, and with a malformed one
     CHECK(message.find((dir / ".env.local").string() + ":2:") != std::string::npos);
   }
 }
+
+TEST_CASE("config: the highest layer naming an environment decides, MCP_ADMIN_ENV first within it") {
+  using mcp::app::ConfigSources;
+  auto environment_of = [](ConfigSources sources) { return mcp::app::resolve_config(sources, false).environment; };
+  ConfigSources stray;
+  stray.dotenv = {{"MCP_ADMIN_ENV", "development"}};
+  stray.environment = {{"NODE_ENV", "production"}};
+  CHECK(environment_of(stray) == "production");
+  ConfigSources same_layer;
+  same_layer.environment = {{"NODE_ENV", "production"}, {"MCP_ADMIN_ENV", "staging"}};
+  CHECK(environment_of(same_layer) == "staging");
+  ConfigSources flag_wins;
+  flag_wins.environment = {{"NODE_ENV", "production"}};
+  flag_wins.flags = {{"MCP_ADMIN_ENV", "ci"}};
+  CHECK(environment_of(flag_wins) == "ci");
+}
