@@ -312,7 +312,7 @@ int apply_event(ApplyContext& ctx, const ClerkEvent& event, int64_t fallback_tim
   return ctx.changes;
 }
 
-bool is_done(const std::optional<storage::WebhookEventRecord>& record) {
+bool is_done(const std::optional<storage::WebhookEventStatus>& record) {
   return record && (record->status == "processed" || record->status == "ignored");
 }
 
@@ -336,7 +336,7 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
     result.error = e.what();
     result.type = peek_event_type(delivery.body).value_or("");
     bool duplicate = storage::write_value(db_, [&](Session& session) {
-      auto existing = storage::find_webhook_event(session, delivery.svix_id);
+      auto existing = storage::find_webhook_event_status(session, delivery.svix_id);
       if (is_done(existing)) return true;
       record.type = peek_event_type(delivery.body);
       record.status = "failed";
@@ -353,7 +353,7 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
 
   try {
     db_.write([&](Session& session) {
-      auto existing = storage::find_webhook_event(session, delivery.svix_id);
+      auto existing = storage::find_webhook_event_status(session, delivery.svix_id);
       if (!replaying && is_done(existing)) {
         result.outcome = DeliveryOutcome::Duplicate;
         return;

@@ -9,6 +9,9 @@ namespace {
 constexpr Query kFindWebhookEvent{"find_webhook_event",
                                   "SELECT id, svix_id, type, payload, received_at, processed_at, status, error "
                                   "FROM webhook_events WHERE svix_id = $1"};
+// On every delivery's path: no payload.
+constexpr Query kFindWebhookEventStatus{"find_webhook_event_status",
+                                        "SELECT status, received_at FROM webhook_events WHERE svix_id = $1"};
 constexpr Query kUpsertWebhookEvent{
     "upsert_webhook_event",
     "INSERT INTO webhook_events (id, svix_id, type, payload, received_at, processed_at, status, error, created_at, "
@@ -18,7 +21,7 @@ constexpr Query kUpsertWebhookEvent{
     "updated_at = excluded.updated_at"};
 constexpr Query kListFailedWebhookEvents{"list_failed_webhook_events",
                                          "SELECT id, svix_id, type, payload, received_at, processed_at, status, error "
-                                         "FROM webhook_events WHERE status = 'failed' ORDER BY received_at, id"};
+                                         "FROM webhook_events WHERE status = 'failed' ORDER BY received_at"};
 
 WebhookEventRecord event_from(const Row& row) {
   return WebhookEventRecord{row.text(0),  row.text(1),      row.opt_text(2), row.text(3),
@@ -31,6 +34,13 @@ std::optional<WebhookEventRecord> find_webhook_event(Session& session, const std
   Rows rows = session.query(kFindWebhookEvent, params);
   if (rows.empty()) return std::nullopt;
   return event_from(rows.front());
+}
+
+std::optional<WebhookEventStatus> find_webhook_event_status(Session& session, const std::string& svix_id) {
+  Value params[] = {svix_id};
+  Rows rows = session.query(kFindWebhookEventStatus, params);
+  if (rows.empty()) return std::nullopt;
+  return WebhookEventStatus{rows.front().text(0), rows.front().int64(1)};
 }
 
 void upsert_webhook_event(Session& session, const WebhookEventRecord& event) {

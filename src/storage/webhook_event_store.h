@@ -22,6 +22,14 @@ struct WebhookEventRecord {
 
 std::optional<WebhookEventRecord> find_webhook_event(Session& session, const std::string& svix_id);
 
+struct WebhookEventStatus {
+  std::string status;
+  int64_t received_at = 0;
+};
+
+// The status of a delivery already in the inbox, without its payload (the per-delivery check).
+std::optional<WebhookEventStatus> find_webhook_event_status(Session& session, const std::string& svix_id);
+
 // Inserts the delivery, or updates the row with the same svix_id (type, payload, status, error,
 // processed_at; received_at stays the first delivery's).
 void upsert_webhook_event(Session& session, const WebhookEventRecord& event);
