@@ -7,14 +7,11 @@
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 
-#include <condition_variable>
-#include <deque>
-#include <future>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 
 #include "storage/errors.h"
+#include "storage/group_commit.h"
 #include "util/log.h"
 
 namespace mcp::storage {
@@ -185,23 +182,54 @@ constexpr Query kSelectOne{"ping", "SELECT 1"};
 constexpr Query kListTablesNewestFirst{
     "list_tables", "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid DESC"};
 
+// The writer connection's transaction verbs, for the shared group-commit writer.
+class SqliteBatchConnection final : public BatchConnection {
+ public:
+  explicit SqliteBatchConnection(std::unique_ptr<Connection> connection)
+      : connection_(std::move(connection)), session_(*connection_) {}
+
+  Session& session() override { return session_; }
+  void begin() override { exec_or_translate(*connection_, "BEGIN IMMEDIATE"); }
+  void savepoint() override { exec_or_translate(*connection_, "SAVEPOINT job"); }
+  void release_savepoint() override { exec_or_translate(*connection_, "RELEASE job"); }
+  void rollback_to_savepoint() override {
+    exec_or_translate(*connection_, "ROLLBACK TO job");
+    exec_or_translate(*connection_, "RELEASE job");
+  }
+  void commit() override { exec_or_translate(*connection_, "COMMIT"); }
+  void rollback() noexcept override {
+    try {
+      if (!sqlite3_get_autocommit(connection_->db().getHandle())) connection_->db().exec("ROLLBACK");
+    } catch (...) {
+    }
+  }
+  // SQLite rolls the whole transaction back itself after some errors (I/O error, disk full).
+  bool transaction_lost() override { return sqlite3_get_autocommit(connection_->db().getHandle()) != 0; }
+
+ private:
+  std::unique_ptr<Connection> connection_;
+  SqliteSession session_;
+};
+
 class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(const DatabaseUrl& url, const SqliteOptions& options)
       : options_(options), memory_(url.kind == DatabaseUrl::Kind::SqliteMemory), path_(memory_ ? ":memory:" : url.sqlite_path) {
+    std::unique_ptr<Connection> writer;
     try {
-      writer_ = std::make_unique<Connection>(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, options_.busy_timeout_ms);
+      writer = std::make_unique<Connection>(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, options_.busy_timeout_ms);
       if (!memory_) {
-        exec_or_translate(*writer_, "PRAGMA journal_mode = WAL");
-        exec_or_translate(*writer_, "PRAGMA synchronous = FULL");
+        exec_or_translate(*writer, "PRAGMA journal_mode = WAL");
+        exec_or_translate(*writer, "PRAGMA synchronous = FULL");
       }
-      exec_or_translate(*writer_, "PRAGMA foreign_keys = ON");
+      exec_or_translate(*writer, "PRAGMA foreign_keys = ON");
     } catch (const SQLite::Exception& e) {
       throw Unavailable("cannot open the SQLite database '" + path_ + "': " + e.getErrorStr() +
                         " (does its directory exist, and may this user write to it?)");
     }
     if (!memory_) remember_file_identity();
-    writer_thread_ = std::thread([this] { writer_loop(); });
+    writer_ = std::make_unique<GroupCommitWriter>(std::make_unique<SqliteBatchConnection>(std::move(writer)),
+                                                  GroupCommitOptions{options_.max_batch, options_.max_queued_writes});
   }
 
   ~SqliteDatabase() override { close(); }
@@ -234,18 +262,7 @@ class SqliteDatabase final : public Database {
     release_reader(std::move(reader));
   }
 
-  void write(const std::function<void(Session&)>& fn) override {
-    WriteJob job{&fn, {}, {}};
-    std::future<void> done = job.done.get_future();
-    {
-      std::unique_lock lock(queue_mutex_);
-      space_cv_.wait(lock, [&] { return queue_.size() < options_.max_queued_writes || stopping_; });
-      if (stopping_) throw Unavailable("the database is closing; the write was not made");
-      queue_.push_back(&job);
-    }
-    queue_cv_.notify_one();
-    done.get();  // rethrows the job's error
-  }
+  void write(const std::function<void(Session&)>& fn) override { writer_->write(fn); }
 
   void ping() override {
     if (!memory_) check_file_identity();
@@ -261,108 +278,12 @@ class SqliteDatabase final : public Database {
   }
 
   void close() override {
-    {
-      std::lock_guard lock(queue_mutex_);
-      if (stopping_) return;
-      stopping_ = true;
-    }
-    queue_cv_.notify_all();
-    space_cv_.notify_all();
-    if (writer_thread_.joinable()) writer_thread_.join();
+    writer_->close();
     std::lock_guard lock(readers_mutex_);
     idle_readers_.clear();
-    writer_.reset();
   }
 
  private:
-  struct WriteJob {
-    const std::function<void(Session&)>* fn;
-    std::promise<void> done;
-    std::exception_ptr error;
-  };
-
-  void writer_loop() {
-    for (;;) {
-      std::vector<WriteJob*> batch;
-      {
-        std::unique_lock lock(queue_mutex_);
-        queue_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-        if (queue_.empty()) return;  // stopping, and every queued write is done
-        while (!queue_.empty() && batch.size() < options_.max_batch) {
-          batch.push_back(queue_.front());
-          queue_.pop_front();
-        }
-      }
-      space_cv_.notify_all();
-      run_batch(batch);
-    }
-  }
-
-  static void finish(WriteJob* job, std::exception_ptr error) {
-    if (error) job->done.set_exception(error);
-    else job->done.set_value();
-  }
-
-  // Runs each job in its own savepoint inside one IMMEDIATE transaction, then commits once.
-  void run_batch(const std::vector<WriteJob*>& batch) {
-    SqliteSession session(*writer_);
-    std::vector<WriteJob*> applied;
-    auto begin = [&]() -> std::exception_ptr {
-      try {
-        exec_or_translate(*writer_, "BEGIN IMMEDIATE");
-        return nullptr;
-      } catch (...) {
-        return std::current_exception();
-      }
-    };
-    if (auto error = begin()) {
-      for (WriteJob* job : batch) finish(job, error);
-      return;
-    }
-    for (size_t idx = 0; idx < batch.size(); ++idx) {
-      WriteJob* job = batch[idx];
-      try {
-        exec_or_translate(*writer_, "SAVEPOINT job");
-        (*job->fn)(session);
-        exec_or_translate(*writer_, "RELEASE job");
-        applied.push_back(job);
-      } catch (...) {
-        std::exception_ptr error = std::current_exception();
-        if (sqlite3_get_autocommit(writer_->db().getHandle())) {
-          // SQLite rolled the whole transaction back (I/O error, disk full): the jobs applied
-          // before this one are lost too. Fail them, and go on with the rest in a new transaction.
-          auto lost = std::make_exception_ptr(Unavailable("the write was rolled back by a storage failure"));
-          for (WriteJob* earlier : applied) finish(earlier, lost);
-          applied.clear();
-          finish(job, error);
-          if (auto begin_error = begin()) {
-            for (size_t rest = idx + 1; rest < batch.size(); ++rest) finish(batch[rest], begin_error);
-            return;
-          }
-          continue;
-        }
-        try {
-          writer_->db().exec("ROLLBACK TO job");
-          writer_->db().exec("RELEASE job");
-        } catch (...) {
-        }
-        finish(job, error);
-      }
-    }
-    try {
-      exec_or_translate(*writer_, "COMMIT");
-    } catch (...) {
-      std::exception_ptr error = std::current_exception();
-      try {
-        if (!sqlite3_get_autocommit(writer_->db().getHandle())) writer_->db().exec("ROLLBACK");
-      } catch (...) {
-      }
-      for (WriteJob* job : applied) finish(job, error);
-      return;
-    }
-    for (WriteJob* job : applied) finish(job, nullptr);
-  }
-
   std::unique_ptr<Connection> acquire_reader() {
     {
       std::lock_guard lock(readers_mutex_);
@@ -412,15 +333,7 @@ class SqliteDatabase final : public Database {
   std::string path_;
   dev_t device_ = 0;
   ino_t inode_ = 0;
-
-  std::unique_ptr<Connection> writer_;
-  std::thread writer_thread_;
-  std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;
-  std::condition_variable space_cv_;
-  std::deque<WriteJob*> queue_;
-  bool stopping_ = false;
-
+  std::unique_ptr<GroupCommitWriter> writer_;
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
 };

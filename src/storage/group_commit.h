@@ -1,0 +1,72 @@
+#pragma once
+// Group commit, for every engine: callers queue writes; one writer thread runs up to max_batch of
+// them in one transaction, each inside its own savepoint (a failing write rolls back alone), and
+// commits once. A caller returns only after the commit that holds its write is durable, so one
+// fsync (or one round trip) serves many writes.
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "storage/database.h"
+
+namespace mcp::storage {
+
+// The engine's side: one connection and its transaction verbs. Used by the writer thread only.
+class BatchConnection {
+ public:
+  virtual ~BatchConnection() = default;
+  virtual Session& session() = 0;
+  virtual void begin() = 0;                  // open a write transaction
+  virtual void savepoint() = 0;              // before each write
+  virtual void release_savepoint() = 0;      // after a write that succeeded
+  virtual void rollback_to_savepoint() = 0;  // after a write that failed: undo it alone
+  virtual void commit() = 0;                 // durable when it returns
+  virtual void rollback() noexcept = 0;
+  // True when the engine abandoned the whole transaction (SQLite after an I/O error, PostgreSQL
+  // after losing the connection): the writes applied before are lost too.
+  virtual bool transaction_lost() = 0;
+  // Called before each batch: a chance to reconnect a broken connection. Throws Unavailable.
+  virtual void prepare() {}
+};
+
+struct GroupCommitOptions {
+  size_t max_batch = 512;
+  size_t max_queued = 8192;  // callers block beyond this (back-pressure)
+};
+
+class GroupCommitWriter {
+ public:
+  GroupCommitWriter(std::unique_ptr<BatchConnection> connection, GroupCommitOptions options);
+  ~GroupCommitWriter();
+
+  // Runs fn in its own savepoint in a shared transaction; returns after the commit, or rethrows
+  // fn's exception (only fn's changes rolled back) or the commit's.
+  void write(const std::function<void(Session&)>& fn);
+
+  // Finishes queued writes, stops the thread, and closes the connection. Later writes throw Unavailable.
+  void close();
+
+ private:
+  struct Job {
+    const std::function<void(Session&)>* fn;
+    std::promise<void> done;
+  };
+
+  void run();
+  void run_batch(const std::vector<Job*>& batch);
+
+  std::unique_ptr<BatchConnection> connection_;
+  GroupCommitOptions options_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::condition_variable space_;
+  std::deque<Job*> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace mcp::storage
