@@ -123,7 +123,7 @@ storage::OrganizationRecord apply_organization(ApplyContext& ctx, const ClerkOrg
   }
   next.slug = std::nullopt;  // granted by resolve_slug below
   if (existing) {
-    storage::update_organization_data(ctx.session, next);
+    if (!storage::update_organization_data(ctx.session, next)) return *existing;  // a newer version won meanwhile
   } else {
     storage::insert_organization(ctx.session, next);
   }
@@ -185,7 +185,7 @@ void apply_user(ApplyContext& ctx, const ClerkUserData& data) {
     return;
   }
   if (existing) {
-    storage::update_user_data(ctx.session, next);
+    if (!storage::update_user_data(ctx.session, next)) return;  // a newer version won meanwhile
   } else {
     storage::insert_user(ctx.session, next);
   }
@@ -286,9 +286,10 @@ void apply_membership(ApplyContext& ctx, const ClerkMembershipData& data, std::o
     next.clerk_role = data.role;
     next.clerk_created_at = data.created_at;
     next.clerk_updated_at = data.updated_at;
-    storage::update_membership_data(ctx.session, next);
-    ctx.audit(organization.id, "organization_membership.updated", "organization_membership", next.id,
-              describe(*existing), describe(next));
+    if (storage::update_membership_data(ctx.session, next)) {
+      ctx.audit(organization.id, "organization_membership.updated", "organization_membership", next.id,
+                describe(*existing), describe(next));
+    }
   }
   if (deleted_at && storage::soft_delete_membership(ctx.session, existing->id, *deleted_at)) {
     auto after = *existing;
@@ -322,6 +323,20 @@ WebhookSync::WebhookSync(storage::Database& db, RoleMap roles) : db_(db), roles_
 
 DeliveryResult WebhookSync::deliver(const Delivery& delivery) { return apply_delivery(delivery, false); }
 
+// Runs a write, again when a unique key refused it: with several instances on one PostgreSQL, two
+// may create the same Clerk id at once; the loser's retry finds the row and applies as an update.
+void WebhookSync::write_retrying_conflicts(const std::function<void(storage::Session&)>& fn) {
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      db_.write(fn);
+      return;
+    } catch (const storage::UniqueViolation&) {
+      if (attempt == kAttempts) throw;
+    }
+  }
+}
+
 DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replaying) {
   DeliveryResult result;
   ClerkEvent event;
@@ -352,13 +367,17 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
   record.type = event.type;
 
   try {
-    db_.write([&](Session& session) {
-      auto existing = storage::find_webhook_event_status(session, delivery.svix_id);
-      if (!replaying && is_done(existing)) {
-        result.outcome = DeliveryOutcome::Duplicate;
-        return;
+    write_retrying_conflicts([&](Session& session) {
+      // Claim the svix-id first: a concurrent delivery of the same id (another instance on the
+      // same PostgreSQL) waits here until this transaction ends, then sees it done.
+      if (!storage::claim_webhook_event(session, record)) {
+        auto existing = storage::find_webhook_event_status(session, delivery.svix_id);
+        if (!replaying && is_done(existing)) {
+          result.outcome = DeliveryOutcome::Duplicate;
+          return;
+        }
+        if (existing) record.received_at = existing->received_at;
       }
-      if (existing) record.received_at = existing->received_at;
       ApplyContext ctx{session, roles_, delivery.svix_id, delivery.request_id};
       result.changes = apply_event(ctx, event, delivery.signed_at_ms);
       result.outcome = event.kind == ClerkEventKind::Other ? DeliveryOutcome::Ignored : DeliveryOutcome::Applied;

@@ -2,6 +2,7 @@
 // The Clerk webhook sync (DESIGN.md §6): records every verified delivery in the inbox and applies
 // the nine events through the storage seam so that duplicates, retries and any delivery order end
 // in the state in-order delivery gives.
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,7 @@ class WebhookSync {
 
  private:
   DeliveryResult apply_delivery(const Delivery& delivery, bool replaying);
+  void write_retrying_conflicts(const std::function<void(storage::Session&)>& fn);
 
   storage::Database& db_;
   RoleMap roles_;

@@ -64,6 +64,9 @@ class Session {
   virtual int64_t execute(const Query& query, Params params = {}) = 0;
   // Runs several statements without parameters (migrations). Not cached.
   virtual void execute_script(std::string_view sql) = 0;
+  // Inside a write: waits until no other process migrates the same database (PostgreSQL: an
+  // advisory lock released at commit). SQLite's write transactions exclude each other already.
+  virtual void lock_for_migration() {}
 };
 
 // A database: concurrent readers, one writer whose transactions are shared by concurrent callers

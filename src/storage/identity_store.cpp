@@ -17,7 +17,7 @@ constexpr Query kInsertUser{"insert_user",
 constexpr Query kUpdateUserData{"update_user_data",
                                 "UPDATE users SET email = $2, first_name = $3, last_name = $4, image_url = $5, "
                                 "metadata = $6, last_sign_in_at = $7, clerk_updated_at = $8, updated_at = $9 "
-                                "WHERE id = $1"};
+                                "WHERE id = $1 AND (clerk_updated_at IS NULL OR clerk_updated_at <= $8)"};
 constexpr Query kSoftDeleteUser{"soft_delete_user",
                                 "UPDATE users SET deleted_at = $2, updated_at = $3 "
                                 "WHERE id = $1 AND (deleted_at IS NULL OR deleted_at > $2)"};
@@ -33,7 +33,7 @@ constexpr Query kInsertOrganization{
 constexpr Query kUpdateOrganizationData{
     "update_organization_data",
     "UPDATE organizations SET name = $2, slug = $3, clerk_slug = $4, image_url = $5, metadata = $6, "
-    "clerk_updated_at = $7, updated_at = $8 WHERE id = $1"};
+    "clerk_updated_at = $7, updated_at = $8 WHERE id = $1 AND (clerk_updated_at IS NULL OR clerk_updated_at <= $7)"};
 constexpr Query kFindSlugClaims{"find_slug_claims",
                                 "SELECT id, clerk_id, slug, clerk_updated_at, deleted_at FROM organizations "
                                 "WHERE clerk_slug = $1"};
@@ -58,7 +58,7 @@ constexpr Query kInsertMembership{
 constexpr Query kUpdateMembershipData{
     "update_membership_data",
     "UPDATE organization_memberships SET role = $2, clerk_role = $3, clerk_created_at = $4, clerk_updated_at = $5, "
-    "updated_at = $6 WHERE id = $1"};
+    "updated_at = $6 WHERE id = $1 AND (clerk_updated_at IS NULL OR clerk_updated_at <= $5)"};
 constexpr Query kSoftDeleteMembership{"soft_delete_membership",
                                       "UPDATE organization_memberships SET deleted_at = $2, updated_at = $3 "
                                       "WHERE id = $1 AND (deleted_at IS NULL OR deleted_at > $2)"};
@@ -137,7 +137,7 @@ void insert_user(Session& session, UserRecord& user) {
   session.execute(kInsertUser, params);
 }
 
-void update_user_data(Session& session, const UserRecord& user) {
+bool update_user_data(Session& session, const UserRecord& user) {
   Value params[] = {user.id,
                     opt(user.email),
                     opt(user.first_name),
@@ -147,7 +147,7 @@ void update_user_data(Session& session, const UserRecord& user) {
                     opt(user.last_sign_in_at),
                     opt(user.clerk_updated_at),
                     util::now_ms()};
-  session.execute(kUpdateUserData, params);
+  return session.execute(kUpdateUserData, params) > 0;
 }
 
 bool soft_delete_user(Session& session, const std::string& id, int64_t at) {
@@ -175,12 +175,12 @@ void insert_organization(Session& session, OrganizationRecord& organization) {
   session.execute(kInsertOrganization, params);
 }
 
-void update_organization_data(Session& session, const OrganizationRecord& organization) {
+bool update_organization_data(Session& session, const OrganizationRecord& organization) {
   Value params[] = {organization.id,           organization.name,
                     opt(organization.slug),    opt(organization.clerk_slug),
                     opt(organization.image_url), organization.metadata.dump(),
                     opt(organization.clerk_updated_at), util::now_ms()};
-  session.execute(kUpdateOrganizationData, params);
+  return session.execute(kUpdateOrganizationData, params) > 0;
 }
 
 std::vector<SlugClaim> find_slug_claims(Session& session, const std::string& clerk_slug) {
@@ -226,14 +226,14 @@ void insert_membership(Session& session, MembershipRecord& membership) {
   session.execute(kInsertMembership, params);
 }
 
-void update_membership_data(Session& session, const MembershipRecord& membership) {
+bool update_membership_data(Session& session, const MembershipRecord& membership) {
   Value params[] = {membership.id,
                     membership.role,
                     opt(membership.clerk_role),
                     opt(membership.clerk_created_at),
                     opt(membership.clerk_updated_at),
                     util::now_ms()};
-  session.execute(kUpdateMembershipData, params);
+  return session.execute(kUpdateMembershipData, params) > 0;
 }
 
 bool soft_delete_membership(Session& session, const std::string& id, int64_t at) {

@@ -58,15 +58,17 @@ struct MembershipRecord {
 std::optional<UserRecord> find_user_by_clerk_id(Session& session, const std::string& clerk_id);
 // Inserts with a new id (set on the record).
 void insert_user(Session& session, UserRecord& user);
-// Writes every data field and clerk_updated_at; never deleted_at.
-void update_user_data(Session& session, const UserRecord& user);
+// Writes every data field and clerk_updated_at, never deleted_at, unless the stored data is newer
+// (checked in the statement itself, so that concurrent writers on PostgreSQL cannot undo a newer
+// version). Returns whether it wrote.
+bool update_user_data(Session& session, const UserRecord& user);
 // deleted_at := min(deleted_at, at). Returns true when it changed.
 bool soft_delete_user(Session& session, const std::string& id, int64_t at);
 
 std::optional<OrganizationRecord> find_organization_by_clerk_id(Session& session, const std::string& clerk_id);
 void insert_organization(Session& session, OrganizationRecord& organization);
-// Writes every data field (slug and clerk_slug included) and clerk_updated_at; never deleted_at.
-void update_organization_data(Session& session, const OrganizationRecord& organization);
+// As update_user_data: every data field (slug and clerk_slug included), unless the stored data is newer.
+bool update_organization_data(Session& session, const OrganizationRecord& organization);
 // Every organization whose clerk_slug is `clerk_slug`.
 std::vector<SlugClaim> find_slug_claims(Session& session, const std::string& clerk_slug);
 void set_organization_slug(Session& session, const std::string& id, const std::optional<std::string>& slug);
@@ -76,7 +78,8 @@ std::optional<MembershipRecord> find_membership_by_clerk_id(Session& session, co
 std::optional<MembershipRecord> find_live_membership(Session& session, const std::string& organization_id,
                                                      const std::string& user_id);
 void insert_membership(Session& session, MembershipRecord& membership);
-void update_membership_data(Session& session, const MembershipRecord& membership);
+// As update_user_data: role and Clerk fields, unless the stored data is newer.
+bool update_membership_data(Session& session, const MembershipRecord& membership);
 bool soft_delete_membership(Session& session, const std::string& id, int64_t at);
 // Soft-deletes (min rule) every membership of the organization / user; returns the clerk ids changed.
 std::vector<std::string> soft_delete_memberships_of_organization(Session& session, const std::string& organization_id,

@@ -94,7 +94,10 @@ std::vector<Migration> embedded_migrations() {
 }
 
 MigrationStatus migration_status(Database& db, const std::vector<Migration>& migrations) {
-  db.write([](Session& session) { session.execute_script(kCreateMigrationsTable); });
+  db.write([](Session& session) {
+    session.lock_for_migration();
+    session.execute_script(kCreateMigrationsTable);
+  });
   auto applied = read_value(db, [](Session& session) { return read_applied(session); });
   return compare(applied, migrations);
 }
@@ -110,6 +113,7 @@ int apply_migrations(Database& db, const std::vector<Migration>& migrations) {
   for (const Migration& migration : status.pending) {
     // Each migration in its own transaction; the re-check inside makes a concurrent migrator harmless.
     bool applied_now = write_value(db, [&](Session& session) {
+      session.lock_for_migration();
       for (const auto& row : read_applied(session)) {
         if (row.version == migration.version) return false;
       }

@@ -1,19 +1,24 @@
 #include "storage/open_database.h"
 
+#include <cstdlib>
+#include <string>
+
+#include "storage/postgres/postgres_database.h"
 #include "storage/sqlite/sqlite_database.h"
 
 namespace mcp::storage {
 
-void check_engine_supported(const DatabaseUrl& url) {
-  if (url.kind == DatabaseUrl::Kind::Postgres) {
-    throw InvalidDatabaseUrl("DATABASE_URL " + url.redacted +
-                             ": PostgreSQL is recognised but not supported by this build yet; use file:PATH or "
-                             ":memory: (the embedded SQLite) for now");
-  }
-}
+void check_engine_supported(const DatabaseUrl&) {}
 
 std::unique_ptr<Database> open_database(const DatabaseUrl& url) {
-  check_engine_supported(url);
+  if (url.kind == DatabaseUrl::Kind::Postgres) {
+    PostgresOptions options;
+    if (const char* pool = std::getenv("MCP_ADMIN_DB_POOL")) {
+      int size = std::atoi(pool);
+      if (size >= 1 && size <= 1000) options.pool_size = static_cast<size_t>(size);
+    }
+    return open_postgres(url, options);
+  }
   return open_sqlite(url);
 }
 

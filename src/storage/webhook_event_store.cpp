@@ -19,6 +19,11 @@ constexpr Query kUpsertWebhookEvent{
     "ON CONFLICT (svix_id) DO UPDATE SET type = excluded.type, payload = excluded.payload, "
     "processed_at = excluded.processed_at, status = excluded.status, error = excluded.error, "
     "updated_at = excluded.updated_at"};
+constexpr Query kClaimWebhookEvent{
+    "claim_webhook_event",
+    "INSERT INTO webhook_events (id, svix_id, type, payload, received_at, processed_at, status, error, created_at, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, NULL, 'received', NULL, $5, $5) ON CONFLICT (svix_id) DO NOTHING "
+    "RETURNING id"};
 constexpr Query kListFailedWebhookEvents{"list_failed_webhook_events",
                                          "SELECT id, svix_id, type, payload, received_at, processed_at, status, error "
                                          "FROM webhook_events WHERE status = 'failed' ORDER BY received_at"};
@@ -47,6 +52,11 @@ void upsert_webhook_event(Session& session, const WebhookEventRecord& event) {
   Value params[] = {util::new_uuid_v7(),  event.svix_id,    opt(event.type), event.payload, event.received_at,
                     opt(event.processed_at), event.status, opt(event.error), util::now_ms()};
   session.execute(kUpsertWebhookEvent, params);
+}
+
+bool claim_webhook_event(Session& session, const WebhookEventRecord& event) {
+  Value params[] = {util::new_uuid_v7(), event.svix_id, opt(event.type), event.payload, event.received_at};
+  return !session.query(kClaimWebhookEvent, params).empty();
 }
 
 std::vector<WebhookEventRecord> list_failed_webhook_events(Session& session) {
