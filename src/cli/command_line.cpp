@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <iostream>
 
-#include "storage/open_database.h"
 
 namespace mcp::cli {
 
@@ -96,12 +95,9 @@ app::Config load_config(const po::variables_map& vm) {
   try {
     app::Config config =
         app::resolve_config(app::gather_sources(flags, std::filesystem::current_path()), ::isatty(STDERR_FILENO) == 1);
-    storage::check_engine_supported(config.database);
     util::configure_logging(config.log_level, config.log_format);
     return config;
   } catch (const app::ConfigError& e) {
-    throw UsageError(e.what());
-  } catch (const storage::InvalidDatabaseUrl& e) {
     throw UsageError(e.what());
   }
 }

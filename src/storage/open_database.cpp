@@ -8,8 +8,6 @@
 
 namespace mcp::storage {
 
-void check_engine_supported(const DatabaseUrl&) {}
-
 std::unique_ptr<Database> open_database(const DatabaseUrl& url) {
   if (url.kind == DatabaseUrl::Kind::Postgres) {
     PostgresOptions options;

@@ -7,12 +7,8 @@
 
 namespace mcp::storage {
 
-// Throws Unavailable when the database cannot be opened, InvalidDatabaseUrl for an engine this
-// build cannot serve.
+// SQLite for file:/sqlite:/:memory:, PostgreSQL for postgresql:// (pool size from
+// MCP_ADMIN_DB_POOL). Throws Unavailable when the database cannot be opened or reached.
 std::unique_ptr<Database> open_database(const DatabaseUrl& url);
-
-// Throws InvalidDatabaseUrl when this build cannot serve the URL's engine: lets the command line
-// refuse it (exit 2) before anything is touched.
-void check_engine_supported(const DatabaseUrl& url);
 
 }  // namespace mcp::storage

@@ -66,8 +66,8 @@ test('bad DATABASE_URLs are refused with the accepted forms, exit 2, nothing cre
       { url: 'data.db', error: /did you mean file:data\.db/ },
       { url: 'file:', error: /names no file/ },
       { url: 'postgresql://user:hunter2@localhost:99999/db', error: /invalid port '99999'/ },
-      { url: 'postgresql://user:hunter2@localhost:5432/db?schema=public', error: /PostgreSQL is recognised but not supported/ },
-      { url: 'postgres://localhost/db', error: /PostgreSQL/ },
+      { url: 'postgresql://user:hunter2@localhost:5432/db?schema=', error: /\?schema= is empty/ },
+      { url: 'postgres://user:hunter2@/db', error: /names no host/ },
     ];
     for (const c of cases) {
       for (const how of ['flag', 'env']) {
@@ -78,6 +78,21 @@ test('bad DATABASE_URLs are refused with the accepted forms, exit 2, nothing cre
         assert.match(r.stderr, c.error);
         assert.ok(!r.stderr.includes('hunter2'), 'the password leaked into the error');
       }
+    }
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    cleanup();
+  }
+});
+
+test('an unreachable PostgreSQL is exit 1 with the reason, the password never shown', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    for (const command of [['migrate'], ['seed'], ['push']]) {
+      const r = run([...command, '--database', 'postgresql://user:hunter2@127.0.0.1:1/db?schema=public&connect_timeout=2'], { cwd: dir });
+      assert.equal(r.status, 1, `${command}: ${r.stderr}`);
+      assert.match(r.stderr, /cannot connect to PostgreSQL at postgresql:\/\/user:\*\*\*@127\.0\.0\.1:1\/db/);
+      assert.ok(!r.stderr.includes('hunter2'));
     }
     assert.deepEqual(readdirSync(dir), []);
   } finally {
