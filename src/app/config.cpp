@@ -59,7 +59,7 @@ const std::vector<std::string>& known_variables() {
       "DATABASE_URL",     "HOST",      "PORT",          "CLERK_WEBHOOK_SECRET",   "CLERK_JWT_KEY",
       "CLERK_JWKS_FILE",  "CLERK_AUTHORIZED_PARTIES",   "NODE_ENV",               "MCP_ADMIN_ENV",
       "MCP_ADMIN_BOOTSTRAP_KEY",   "LOG_LEVEL", "LOG_FORMAT", "CLERK_ROLE_MAP", "MCP_ADMIN_HTTP_THREADS",
-      "MCP_ADMIN_TLS_CERT",        "MCP_ADMIN_TLS_KEY"};
+      "MCP_ADMIN_TLS_CERT",        "MCP_ADMIN_TLS_KEY", "MCP_ADMIN_DB_POOL"};
   return names;
 }
 
@@ -149,6 +149,10 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
   }
   if (auto v = setting("MCP_ADMIN_HTTP_THREADS")) {
     config.http_threads = parse_int_setting("MCP_ADMIN_HTTP_THREADS", *v, 1, 4096);
+  }
+
+  if (auto v = setting("MCP_ADMIN_DB_POOL")) {
+    config.db_pool_size = static_cast<size_t>(parse_int_setting("MCP_ADMIN_DB_POOL", *v, 1, 1000));
   }
 
   if (auto v = setting("LOG_LEVEL")) {

@@ -27,6 +27,7 @@ const std::map<std::string, std::string>& flag_variables() {
       {"http-threads", "MCP_ADMIN_HTTP_THREADS"},
       {"tls-cert", "MCP_ADMIN_TLS_CERT"},
       {"tls-key", "MCP_ADMIN_TLS_KEY"},
+      {"db-pool", "MCP_ADMIN_DB_POOL"},
   };
   return map;
 }
@@ -37,6 +38,8 @@ void add_settings_options(po::options_description& options, unsigned which) {
   if (which & kDatabaseFlag) {
     add("database", po::value<std::string>()->value_name("URL"),
         "DATABASE_URL: file:PATH | sqlite:PATH | :memory: | postgresql://… (default file:./mcp_admin.db)");
+    add("db-pool", po::value<std::string>()->value_name("N"),
+        "MCP_ADMIN_DB_POOL: PostgreSQL reader connections, plus one writer (default 8)");
   }
   if (which & kServerFlags) {
     add("host", po::value<std::string>()->value_name("H"), "HOST: listen address (default 127.0.0.1)");

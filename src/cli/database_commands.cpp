@@ -16,7 +16,7 @@ namespace {
 
 std::unique_ptr<storage::Database> open_configured(const app::Config& config) {
   try {
-    return storage::open_database(config.database);
+    return storage::open_database(config.database, config.db_pool_size);
   } catch (const storage::StorageError& e) {
     throw CommandFailed(e.what());
   }

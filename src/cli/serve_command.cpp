@@ -71,7 +71,7 @@ int run_serve(const Args& args) {
 
   std::unique_ptr<storage::Database> db;
   try {
-    db = storage::open_database(config.database);
+    db = storage::open_database(config.database, config.db_pool_size);
     prepare_schema(*db, config.no_migrate);
     if (config.seed) {
       auto seeded = domain::run_seed(*db);

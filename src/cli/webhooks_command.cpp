@@ -35,7 +35,7 @@ int run_webhooks(const Args& args) {
   app::Config config = load_config(vm);
   std::unique_ptr<storage::Database> db;
   try {
-    db = storage::open_database(config.database);
+    db = storage::open_database(config.database, config.db_pool_size);
     storage::apply_migrations(*db, storage::embedded_migrations());
   } catch (const storage::StorageError& e) {
     throw CommandFailed(e.what());

@@ -7,8 +7,8 @@
 
 namespace mcp::storage {
 
-// SQLite for file:/sqlite:/:memory:, PostgreSQL for postgresql:// (pool size from
-// MCP_ADMIN_DB_POOL). Throws Unavailable when the database cannot be opened or reached.
-std::unique_ptr<Database> open_database(const DatabaseUrl& url);
+// SQLite for file:/sqlite:/:memory:, PostgreSQL for postgresql:// with `pool_size` reader
+// connections (and one writer). Throws Unavailable when the database cannot be opened or reached.
+std::unique_ptr<Database> open_database(const DatabaseUrl& url, size_t pool_size = 8);
 
 }  // namespace mcp::storage
