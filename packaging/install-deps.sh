@@ -20,7 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 build_packages=(g++ cmake make pkg-config dpkg-dev libssl-dev libsqlite3-dev libsqlitecpp-dev
   nlohmann-json3-dev libboost-program-options-dev doctest-dev libpq-dev)
-test_packages=(wrk hyperfine curl sqlite3)
+test_packages=(wrk hyperfine curl sqlite3 postgresql-15 postgresql-client-15)
 
 missing=()
 for pkg in "${build_packages[@]}"; do
@@ -42,6 +42,12 @@ apt_update() {
     apt_updated=1
   fi
 }
+
+# The tests start throwaway PostgreSQL clusters of their own: no need for Debian's default one.
+if printf '%s\n' "${missing[@]}" | grep -qx 'postgresql-15' && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+  "${sudo_cmd[@]}" mkdir -p /etc/postgresql-common
+  echo "create_main_cluster = false" | "${sudo_cmd[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2

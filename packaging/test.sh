@@ -14,7 +14,8 @@ echo "== static build (build-static/)" >&2
 bash packaging/build-static.sh
 
 echo "== build (build/)" >&2
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DMCP_ADMIN_STATIC_BIN="$top/build-static/mcp-admin" >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DMCP_ADMIN_STATIC_BIN="$top/build-static/mcp-admin" \
+  -DMCP_ADMIN_TEST_POSTGRES=ON >/dev/null
 cmake --build build -j"$jobs"
 
 if [ -f tests/interop/package-lock.json ]; then
@@ -22,6 +23,15 @@ if [ -f tests/interop/package-lock.json ]; then
   (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+echo "== throwaway PostgreSQL cluster" >&2
+pg_dir=$(mktemp -d /tmp/mcp-admin-test-pg.XXXXXX)
+chmod 755 "$pg_dir"  # the server runs as the postgres user
+trap 'bash "$top/tests/support/pg-cluster.sh" stop "$pg_dir/cluster"; rm -rf "$pg_dir"' EXIT
+MCP_ADMIN_TEST_PG_URL=$(bash tests/support/pg-cluster.sh start "$pg_dir/cluster")
+export MCP_ADMIN_TEST_PG_URL
+
 echo "== tests" >&2
 cd build
-exec ctest --output-on-failure --timeout 1800
+status=0
+ctest --output-on-failure --timeout 1800 || status=$?
+exit "$status"

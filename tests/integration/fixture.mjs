@@ -1,6 +1,7 @@
 // Starts the real mcp-admin binary as a test fixture, the way a user's integration test would:
 // `serve --port 0`, read the one ready line from stdout, talk HTTP, SIGTERM at the end.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,31 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = process.env.MCP_ADMIN_BIN
   ? path.resolve(process.env.MCP_ADMIN_BIN)
   : path.resolve(here, '../../build/mcp-admin');
+
+// The engine the suites run against. With MCP_ADMIN_TEST_ENGINE=postgres (and
+// MCP_ADMIN_TEST_PG_URL, a throwaway cluster from tests/support/pg-cluster.sh), every database a
+// test names is mapped onto PostgreSQL: `:memory:` to a fresh schema, `file:PATH` to a schema named
+// after PATH (so that several commands of one test share it). Tests stay written once.
+export const ENGINE = process.env.MCP_ADMIN_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+const PG_URL = process.env.MCP_ADMIN_TEST_PG_URL;
+if (ENGINE === 'postgres' && !PG_URL) throw new Error('MCP_ADMIN_TEST_ENGINE=postgres needs MCP_ADMIN_TEST_PG_URL');
+
+export function mapDatabaseUrl(url) {
+  if (ENGINE !== 'postgres' || typeof url !== 'string') return url;
+  const join = (schema) => `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
+  if (url === ':memory:') return join(`t_${randomBytes(8).toString('hex')}`);
+  const file = url.match(/^(?:file|sqlite):(.+)$/);
+  if (file) return join(`t_${createHash('sha256').update(file[1]).digest('hex').slice(0, 16)}`);
+  return url;
+}
+
+function mapArgs(args) {
+  return args.map((arg, idx) => (idx > 0 && args[idx - 1] === '--database' ? mapDatabaseUrl(arg) : arg));
+}
+
+function mapEnv(env) {
+  return env.DATABASE_URL ? { ...env, DATABASE_URL: mapDatabaseUrl(env.DATABASE_URL) } : env;
+}
 
 // Environment without anything of ours leaking in from the developer's shell.
 export function cleanEnv(extra = {}) {
@@ -28,14 +54,14 @@ export function tempDir(prefix = 'mcp-admin-test-') {
 
 // Runs a command to completion: { status, stdout, stderr }.
 export function run(args, { cwd, env = {}, timeoutMs = 20000 } = {}) {
-  const result = spawnSync(BIN, args, { cwd, env: cleanEnv(env), encoding: 'utf8', timeout: timeoutMs });
+  const result = spawnSync(BIN, mapArgs(args), { cwd, env: cleanEnv(mapEnv(env)), encoding: 'utf8', timeout: timeoutMs });
   if (result.error) throw result.error;
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
 // Starts `mcp-admin serve` and resolves once the ready line is read.
 export async function startServer({ args = ['--port', '0', '--database', ':memory:'], cwd, env = {}, timeoutMs = 10000 } = {}) {
-  const child = spawn(BIN, ['serve', ...args], { cwd, env: cleanEnv({ LOG_FORMAT: 'json', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BIN, ['serve', ...mapArgs(args)], { cwd, env: cleanEnv(mapEnv({ LOG_FORMAT: 'json', ...env })), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.setEncoding('utf8');

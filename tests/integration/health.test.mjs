@@ -1,11 +1,17 @@
 // Health through HTTP and through `mcp-admin health`, including a database that really breaks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, renameSync, copyFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ISO_MS, run, startServer, tempDir } from './fixture.mjs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ENGINE, ISO_MS, run, startServer, tempDir } from './fixture.mjs';
 
-test('a removed database file makes health 503 with the seed\'s unhealthy shape', async () => {
+const PG_CLUSTER = fileURLToPath(new URL('../support/pg-cluster.sh', import.meta.url));
+const sqliteOnly = { skip: ENGINE !== 'sqlite' && 'SQLite file checks' };
+const postgresOnly = { skip: ENGINE !== 'postgres' && 'needs PostgreSQL (MCP_ADMIN_TEST_ENGINE=postgres)' };
+
+test('a removed database file makes health 503 with the seed\'s unhealthy shape', sqliteOnly, async () => {
   const { dir, cleanup } = tempDir();
   try {
     const db = path.join(dir, 'h.db');
@@ -34,7 +40,7 @@ test('a removed database file makes health 503 with the seed\'s unhealthy shape'
   }
 });
 
-test('a database file replaced under the server is unhealthy too', async () => {
+test('a database file replaced under the server is unhealthy too', sqliteOnly, async () => {
   const { dir, cleanup } = tempDir();
   try {
     const db = path.join(dir, 'r.db');
@@ -69,4 +75,40 @@ test('mcp-admin health: 0 when healthy, 1 when nothing answers; --host/--port an
   const down = run(['health', '--url', `http://127.0.0.1:${url.port}/api/health`]);
   assert.equal(down.status, 1);
   assert.match(down.stdout, /^unhealthy: no answer/);
+});
+
+test('PostgreSQL down: health 503 with the seed\'s shape; back up: healthy again without a restart', postgresOnly, async () => {
+  // A cluster of its own: stopping the shared one would break the tests running beside this one.
+  const { dir, cleanup } = tempDir('mcp-admin-pg-');
+  chmodSync(dir, 0o755);  // the server runs as the postgres user
+  const clusterDir = path.join(dir, 'cluster');
+  const url = execFileSync('bash', [PG_CLUSTER, 'start', clusterDir], { encoding: 'utf8' }).trim();
+  const port = url.match(/:(\d+)\//)[1];
+  const restart = () => execFileSync('su', ['postgres', '-s', '/bin/bash', '-c',
+    `/usr/lib/postgresql/*/bin/pg_ctl -D '${clusterDir}/data' -w -l '${clusterDir}/server.log' -o "-p ${port} -k '${clusterDir}' -c listen_addresses=127.0.0.1" start`]);
+  const server = await startServer({ args: ['--port', '0', '--database', `${url}?schema=health`], env: { NODE_ENV: 'production' } });
+  try {
+    assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
+    execFileSync('bash', [PG_CLUSTER, 'stop', clusterDir]);
+    const down = await fetch(`${server.url}/api/health`);
+    assert.equal(down.status, 503);
+    const body = await down.json();
+    assert.equal(body.status, 'error');
+    assert.deepEqual({ status: body.database.status, connected: body.database.connected }, { status: 'unhealthy', connected: false });
+    assert.equal(body.environment, 'production');
+    assert.equal(body.error, 'Connection failed');
+    assert.equal(run(['health', '--url', `${server.url}/api/health`]).status, 1);
+    restart();
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
+      status = (await fetch(`${server.url}/api/health`)).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 200, 'health did not recover after PostgreSQL came back');
+    assert.equal(run(['health', '--url', `${server.url}/api/health`]).status, 0);
+  } finally {
+    await server.stop();
+    execFileSync('bash', [PG_CLUSTER, 'stop', clusterDir]);
+    cleanup();
+  }
 });
