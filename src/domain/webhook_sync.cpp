@@ -368,9 +368,15 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
 
   try {
     write_retrying_conflicts([&](Session& session) {
+      // The row is written with its final status up front: if applying fails, the savepoint takes
+      // the row back with the changes, so it never says processed for something not applied.
+      record.status = event.kind == ClerkEventKind::Other ? "ignored" : "processed";
+      record.processed_at = util::now_ms();
+      record.error = std::nullopt;
       // Claim the svix-id first: a concurrent delivery of the same id (another instance on the
       // same PostgreSQL) waits here until this transaction ends, then sees it done.
-      if (!storage::claim_webhook_event(session, record)) {
+      bool claimed = storage::claim_webhook_event(session, record);
+      if (!claimed) {
         auto existing = storage::find_webhook_event_status(session, delivery.svix_id);
         if (!replaying && is_done(existing)) {
           result.outcome = DeliveryOutcome::Duplicate;
@@ -381,10 +387,7 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
       ApplyContext ctx{session, roles_, delivery.svix_id, delivery.request_id};
       result.changes = apply_event(ctx, event, delivery.signed_at_ms);
       result.outcome = event.kind == ClerkEventKind::Other ? DeliveryOutcome::Ignored : DeliveryOutcome::Applied;
-      record.status = event.kind == ClerkEventKind::Other ? "ignored" : "processed";
-      record.processed_at = util::now_ms();
-      record.error = std::nullopt;
-      storage::upsert_webhook_event(session, record);
+      if (!claimed) storage::upsert_webhook_event(session, record);  // a failed or replayed one, now done
     });
   } catch (const storage::Unavailable&) {
     throw;  // nothing was stored: the caller answers 5xx and Svix retries

@@ -73,15 +73,15 @@ constexpr Query kSoftDeleteMembershipsOfUser{
 
 constexpr Query kRevokeApiKeysOfOrganization{
     "revoke_api_keys_of_organization",
-    "UPDATE api_keys SET revoked_at = $2, updated_at = $3 WHERE organization_id = $1 AND revoked_at IS NULL "
+    "UPDATE api_keys SET revoked_at = $2, updated_at = $3 WHERE organization_id = $1 AND (revoked_at IS NULL OR revoked_at > $2) "
     "RETURNING id"};
 constexpr Query kEndSessionsOfOrganization{
     "end_sessions_of_organization",
-    "UPDATE sessions SET revoked_at = $2, updated_at = $3 WHERE organization_id = $1 AND revoked_at IS NULL "
+    "UPDATE sessions SET revoked_at = $2, updated_at = $3 WHERE organization_id = $1 AND (revoked_at IS NULL OR revoked_at > $2) "
     "RETURNING id"};
 constexpr Query kEndSessionsOfUser{
     "end_sessions_of_user",
-    "UPDATE sessions SET revoked_at = $2, updated_at = $3 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id"};
+    "UPDATE sessions SET revoked_at = $2, updated_at = $3 WHERE user_id = $1 AND (revoked_at IS NULL OR revoked_at > $2) RETURNING id"};
 
 nlohmann::json parse_json_column(const Row& row, size_t idx) {
   auto parsed = nlohmann::json::parse(row.text(idx), nullptr, false);

@@ -86,10 +86,11 @@ std::vector<std::string> soft_delete_memberships_of_organization(Session& sessio
                                                                  int64_t at);
 std::vector<std::string> soft_delete_memberships_of_user(Session& session, const std::string& user_id, int64_t at);
 
-// Revokes the organization's unrevoked API keys; returns their ids.
+// Revokes the organization's API keys at `at` (an earlier revocation stays); returns the ids changed.
 std::vector<std::string> revoke_api_keys_of_organization(Session& session, const std::string& organization_id,
                                                          int64_t at);
-// Ends (revokes) the live sessions in the organization's context / of the user; returns their ids.
+// Ends (revokes) the sessions in the organization's context / of the user at `at` (the earliest
+// end wins, as for deletions); returns the ids changed.
 std::vector<std::string> end_sessions_of_organization(Session& session, const std::string& organization_id, int64_t at);
 std::vector<std::string> end_sessions_of_user(Session& session, const std::string& user_id, int64_t at);
 

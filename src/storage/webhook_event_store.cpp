@@ -22,8 +22,7 @@ constexpr Query kUpsertWebhookEvent{
 constexpr Query kClaimWebhookEvent{
     "claim_webhook_event",
     "INSERT INTO webhook_events (id, svix_id, type, payload, received_at, processed_at, status, error, created_at, "
-    "updated_at) VALUES ($1, $2, $3, $4, $5, NULL, 'received', NULL, $5, $5) ON CONFLICT (svix_id) DO NOTHING "
-    "RETURNING id"};
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $5, $5) ON CONFLICT (svix_id) DO NOTHING RETURNING id"};
 constexpr Query kListFailedWebhookEvents{"list_failed_webhook_events",
                                          "SELECT id, svix_id, type, payload, received_at, processed_at, status, error "
                                          "FROM webhook_events WHERE status = 'failed' ORDER BY received_at"};
@@ -55,7 +54,8 @@ void upsert_webhook_event(Session& session, const WebhookEventRecord& event) {
 }
 
 bool claim_webhook_event(Session& session, const WebhookEventRecord& event) {
-  Value params[] = {util::new_uuid_v7(), event.svix_id, opt(event.type), event.payload, event.received_at};
+  Value params[] = {util::new_uuid_v7(), event.svix_id,         opt(event.type), event.payload,
+                    event.received_at,   opt(event.processed_at), event.status,    opt(event.error)};
   return !session.query(kClaimWebhookEvent, params).empty();
 }
 

@@ -34,7 +34,8 @@ std::optional<WebhookEventStatus> find_webhook_event_status(Session& session, co
 // processed_at; received_at stays the first delivery's).
 void upsert_webhook_event(Session& session, const WebhookEventRecord& event);
 
-// Inserts the delivery as 'received' unless its svix_id is there; true when it inserted. First in a
+// Inserts the delivery (with the status it will have once applied) unless its svix_id is there;
+// true when it inserted. First in a
 // delivery's transaction: on PostgreSQL a second instance handling the same svix-id waits here for
 // the first to commit, then finds the row (and the delivery a duplicate).
 bool claim_webhook_event(Session& session, const WebhookEventRecord& event);
