@@ -1,10 +1,11 @@
 // Durability: "2xx is sent only after the change is durably committed" (DESIGN.md §6). Several
 // concurrent clients deliver distinct signed user.created / user.updated events to a server on a
-// SQLite file; the server is killed with SIGKILL mid-stream, three times, at different moments, and
-// restarted on the same file each time. After each restart every acknowledged event's effect must
-// be in the database (and its webhook_events row 'processed'), and nothing half-applied. The events
-// that were not acknowledged are then re-sent, as Svix retries them, and the final database must
-// equal the one a clean in-order delivery of the same events gives.
+// SQLite file (on PostgreSQL: its schema); the server is killed with SIGKILL mid-stream, three
+// times, at different moments, then stopped once with SIGTERM mid-stream, and restarted on the same
+// file each time. After each restart every acknowledged event's effect must be in the database (and
+// its webhook_events row 'processed'), and nothing half-applied. The events that were not
+// acknowledged are re-sent, as Svix retries them, and the final database must equal the one a
+// clean in-order delivery of the same events gives. CRASH_SEED changes the shuffle and the moments.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,14 +74,14 @@ function assertDurable(file, acked, byId, when) {
 // Clients take events from `queue` until it is empty, `killAt` acknowledgements were counted (then
 // the server is SIGKILLed at once, with deliveries in flight), or the phase's time is up (killed
 // too, unless killAt is null: the last phase, which must get through everything).
-async function runPhase(server, queue, acked, outcomes, { killAt, limitMs = PHASE_LIMIT_MS }) {
+async function runPhase(server, queue, acked, outcomes, { killAt, signal = 'SIGKILL', limitMs = PHASE_LIMIT_MS }) {
   const deadline = Date.now() + limitMs;
   const failed = [];
   let killed = false;
   const kill = () => {
     if (killed) return;
     killed = true;
-    server.server.child.kill('SIGKILL');
+    server.server.child.kill(signal);
   };
   async function client() {
     while (queue.length && !killed) {
@@ -108,7 +109,7 @@ async function runPhase(server, queue, acked, outcomes, { killAt, limitMs = PHAS
   return { failed, killed };
 }
 
-test('SIGKILL mid-stream, three times: every acknowledged event survives; retries converge to in-order delivery', async (t) => {
+test('SIGKILL mid-stream, three times (and a SIGTERM): every acknowledged event survives; retries converge to in-order delivery', async (t) => {
   const events = buildEvents();
   assert.ok(events.length <= 3000);
   const byId = new Map(events.map((e) => [e.svixId, e]));
@@ -122,21 +123,26 @@ test('SIGKILL mid-stream, three times: every acknowledged event survives; retrie
   let queue = shuffle(events, random);
   const acked = new Set();
   const outcomes = {};
-  // Kill moments: after roughly 10%, 40% and 70% of the events were acknowledged (seeded jitter).
-  const killPoints = [0.1, 0.4, 0.7].slice(0, KILLS).map((f) => Math.floor(events.length * (f + (random() - 0.5) * 0.1)));
+  // Kill moments: after roughly 10%, 35% and 60% of the events were acknowledged (seeded jitter);
+  // then, at ~80%, a graceful stop (SIGTERM) mid-stream: requests already received are answered,
+  // and what was answered 200 must be there too.
+  const stops = [0.1, 0.35, 0.6].slice(0, KILLS).map((f) => ({ f, signal: 'SIGKILL' }));
+  stops.push({ f: 0.8, signal: 'SIGTERM' });
   const report = [];
 
   let server = await startWebhookServer({ file });
-  for (const killAt of killPoints) {
+  for (const { f, signal } of stops) {
+    const killAt = Math.floor(events.length * (f + (random() - 0.5) * 0.1));
     const before = acked.size;
-    const { failed } = await runPhase(server, queue, acked, outcomes, { killAt });
+    const { failed } = await runPhase(server, queue, acked, outcomes, { killAt, signal });
     const exit = await server.server.exited;
-    assert.equal(exit.signal, 'SIGKILL', 'the server was killed, not stopped');
+    if (signal === 'SIGKILL') assert.equal(exit.signal, 'SIGKILL', 'the server was killed, not stopped');
+    else assert.equal(exit.code, 0, `a graceful stop exits 0: ${server.stderr().slice(-2000)}`);
     // Svix retries what was not acknowledged; then the rest of the stream goes on.
     queue = [...shuffle(failed, random), ...queue];
     server = await startWebhookServer({ file });
-    const processed = assertDurable(file, acked, byId, `after the kill at ${killAt} acknowledgements`);
-    report.push(`kill at ${acked.size} acks (+${acked.size - before} this phase): ${failed.length} in flight or refused, `
+    const processed = assertDurable(file, acked, byId, `after ${signal} at ${killAt} acknowledgements`);
+    report.push(`${signal} at ${acked.size} acks (+${acked.size - before} this phase): ${failed.length} in flight or refused, `
       + `${processed - acked.size} committed but never acknowledged`);
   }
 

@@ -1,6 +1,9 @@
-// A canonical dump of a SQLite database file written by mcp-admin, read with the sqlite3 CLI
-// (`sqlite3 -json`; packaging/install-deps.sh --test installs it). The database may be in use:
-// in WAL mode a reader sees the last committed state, and the dump is ONE statement, so one
+// A canonical dump of the database an mcp-admin server writes, read from outside the server:
+// with the sqlite3 CLI (`sqlite3 -json FILE`; packaging/install-deps.sh --test installs it) on the
+// SQLite file a test gave the server; with psql when the suites run on PostgreSQL
+// (MCP_ADMIN_TEST_ENGINE=postgres: the fixture maps each `file:PATH` to a schema, and so does this
+// file, with the fixture's own mapping). The database may be in use: in WAL mode (SQLite) or under
+// MVCC (PostgreSQL) a reader sees the last committed state, and the dump is ONE statement, so one
 // consistent snapshot.
 //
 // What the dump holds: every row of every table, with every column except
@@ -12,81 +15,117 @@
 // audit_logs and schema_migrations are left out: the audit trail records what each delivery
 // changed, which legitimately depends on the order deliveries arrived in (a user first seen in a
 // membership gets a created row and then an updated row); auditRows() reads it for the tests that
-// look at it. A table this file does not know yet is dumped whole, less id/created_at/updated_at.
+// look at it. A table this file does not know yet is dumped whole, less id and the times above.
+//
+// Every function takes the database as the SQLite file path the test gave the server.
 import { spawnSync } from 'node:child_process';
+import { ENGINE as FIXTURE_ENGINE, mapDatabaseUrl } from '../integration/fixture.mjs';
 
+export const ENGINE = FIXTURE_ENGINE ?? 'sqlite';
 export const SQLITE3 = process.env.SQLITE3 ?? 'sqlite3';
+export const PSQL = process.env.PSQL ?? 'psql';
 
-// Runs one SQL text; resolves to the rows of its (last) result set, as objects.
-export function query(file, sql) {
-  const result = spawnSync(SQLITE3, ['-json', '-cmd', '.timeout 10000', file, sql], { encoding: 'utf8', timeout: 30000 });
+// Where `file` really is: the SQLite file, or the PostgreSQL URL and schema the fixture maps it to.
+function locate(file) {
+  if (ENGINE !== 'postgres') return { file };
+  const url = new URL(mapDatabaseUrl(`file:${file}`));
+  const schema = url.searchParams.get('schema');
+  url.searchParams.delete('schema');
+  return { url: url.toString(), schema };
+}
+
+function runClient(file, sql, { json }) {
+  const where = locate(file);
+  let result;
+  if (ENGINE === 'postgres') {
+    result = spawnSync(PSQL, [where.url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
+      encoding: 'utf8', timeout: 30000, env: { ...process.env, PGOPTIONS: `-c search_path=${where.schema}` },
+    });
+  } else {
+    result = spawnSync(SQLITE3, [...(json ? ['-json'] : []), '-cmd', '.timeout 10000', where.file, sql], { encoding: 'utf8', timeout: 30000 });
+  }
   if (result.error) {
     if (result.error.code === 'ENOENT') {
-      throw new Error(`${SQLITE3} not found: run packaging/install-deps.sh --test (it installs the sqlite3 CLI)`);
+      throw new Error(`${ENGINE === 'postgres' ? PSQL : SQLITE3} not found: run packaging/install-deps.sh --test`);
     }
     throw result.error;
   }
-  if (result.status !== 0) throw new Error(`sqlite3 failed (${result.status}): ${result.stderr}\nSQL: ${sql}`);
-  const text = result.stdout.trim();
-  return text ? JSON.parse(text) : [];
-}
-
-// Runs statements that change the database (tests that need rows no API creates yet).
-export function exec(file, sql) {
-  const result = spawnSync(SQLITE3, ['-cmd', '.timeout 10000', file, sql], { encoding: 'utf8', timeout: 30000 });
-  if (result.error) throw result.error;
-  if (result.status !== 0) throw new Error(`sqlite3 failed (${result.status}): ${result.stderr}\nSQL: ${sql}`);
+  if (result.status !== 0) throw new Error(`${ENGINE} client failed (${result.status}): ${result.stderr}\nSQL: ${sql}`);
   return result.stdout;
 }
 
-// Per table: the row as a JSON object, and where it comes from (foreign keys joined to Clerk ids).
+// Runs one SELECT; resolves to its rows, as objects.
+export function query(file, sql) {
+  if (ENGINE === 'postgres') {
+    const text = runClient(file, `SELECT coalesce(json_agg(q), '[]'::json) FROM (${sql}) q`, { json: false }).trim();
+    return JSON.parse(text);
+  }
+  const text = runClient(file, sql, { json: true }).trim();
+  return text ? JSON.parse(text) : [];
+}
+
+// Runs statements that change the database (tests that need rows no API creates yet). The SQL
+// must be what both engines accept (plain INSERT / UPDATE with subqueries do).
+export function exec(file, sql) {
+  return runClient(file, sql, { json: false });
+}
+
+// Per table: the row's fields as [key, SQL expression], and where they come from (foreign keys
+// joined to the referenced rows' Clerk ids or slugs).
 const KNOWN = {
   organizations: {
-    row: `json_object('clerk_id', clerk_id, 'name', name, 'slug', slug, 'clerk_slug', clerk_slug,
-      'image_url', image_url, 'metadata', metadata, 'clerk_updated_at', clerk_updated_at, 'deleted_at', deleted_at)`,
+    fields: ['clerk_id', 'name', 'slug', 'clerk_slug', 'image_url', 'metadata', 'clerk_updated_at', 'deleted_at'],
     from: 'FROM organizations',
   },
   users: {
-    row: `json_object('clerk_id', clerk_id, 'email', email, 'first_name', first_name, 'last_name', last_name,
-      'image_url', image_url, 'metadata', metadata, 'last_sign_in_at', last_sign_in_at,
-      'clerk_updated_at', clerk_updated_at, 'deleted_at', deleted_at)`,
+    fields: ['clerk_id', 'email', 'first_name', 'last_name', 'image_url', 'metadata', 'last_sign_in_at', 'clerk_updated_at',
+      'deleted_at'],
     from: 'FROM users',
   },
   organization_memberships: {
-    row: `json_object('clerk_id', m.clerk_id, 'organization', o.clerk_id, 'user', u.clerk_id,
-      'role', m.role, 'clerk_role', m.clerk_role, 'clerk_created_at', m.clerk_created_at,
-      'clerk_updated_at', m.clerk_updated_at, 'deleted_at', m.deleted_at)`,
+    fields: [['clerk_id', 'm.clerk_id'], ['organization', 'o.clerk_id'], ['user', 'u.clerk_id'], ['role', 'm.role'],
+      ['clerk_role', 'm.clerk_role'], ['clerk_created_at', 'm.clerk_created_at'], ['clerk_updated_at', 'm.clerk_updated_at'],
+      ['deleted_at', 'm.deleted_at']],
     from: `FROM organization_memberships m LEFT JOIN organizations o ON o.id = m.organization_id
       LEFT JOIN users u ON u.id = m.user_id`,
   },
   api_keys: {
-    row: `json_object('organization', o.clerk_id, 'name', k.name, 'prefix', k.prefix, 'key_hash', k.key_hash,
-      'role', k.role, 'expires_at', k.expires_at, 'last_used_at', k.last_used_at, 'usage_count', k.usage_count,
-      'revoked_at', k.revoked_at, 'created_by', k.created_by)`,
+    fields: [['organization', 'o.clerk_id'], ['name', 'k.name'], ['prefix', 'k.prefix'], ['key_hash', 'k.key_hash'],
+      ['role', 'k.role'], ['expires_at', 'k.expires_at'], ['last_used_at', 'k.last_used_at'], ['usage_count', 'k.usage_count'],
+      ['revoked_at', 'k.revoked_at'], ['created_by', 'k.created_by']],
     from: 'FROM api_keys k LEFT JOIN organizations o ON o.id = k.organization_id',
   },
   sessions: {
-    row: `json_object('user', u.clerk_id, 'organization', o.clerk_id, 'clerk_session_id', s.clerk_session_id,
-      'metadata', s.metadata, 'expires_at', s.expires_at, 'last_active_at', s.last_active_at, 'revoked_at', s.revoked_at)`,
+    fields: [['user', 'u.clerk_id'], ['organization', 'o.clerk_id'], ['clerk_session_id', 's.clerk_session_id'],
+      ['metadata', 's.metadata'], ['expires_at', 's.expires_at'], ['last_active_at', 's.last_active_at'],
+      ['revoked_at', 's.revoked_at']],
     from: 'FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN organizations o ON o.id = s.organization_id',
   },
   webhook_events: {
-    row: "json_object('svix_id', svix_id, 'type', type, 'status', status)",
+    fields: ['svix_id', 'type', 'status'],
     from: 'FROM webhook_events',
   },
   mcp_servers: {
-    row: `json_object('slug', slug, 'name', name, 'description', description, 'url', url,
-      'transport', transport, 'capabilities', capabilities, 'is_active', is_active)`,
+    fields: ['slug', 'name', 'description', 'url', 'transport', 'capabilities', 'is_active'],
     from: 'FROM mcp_servers',
   },
   organization_services: {
-    row: "json_object('organization', o.clerk_id, 'mcp_server', m.slug, 'enabled', s.enabled, 'config', s.config)",
+    fields: [['organization', 'o.clerk_id'], ['mcp_server', 'm.slug'], ['enabled', 's.enabled'], ['config', 's.config']],
     from: `FROM organization_services s LEFT JOIN organizations o ON o.id = s.organization_id
       LEFT JOIN mcp_servers m ON m.id = s.mcp_server_id`,
   },
 };
 const LEFT_OUT = new Set(['audit_logs', 'schema_migrations']);
 const WALL_CLOCK = new Set(['id', 'created_at', 'updated_at', 'processed_at', 'received_at']);
+
+function jsonObject(fields) {
+  const fn = ENGINE === 'postgres' ? 'json_build_object' : 'json_object';
+  const args = fields.map((field) => {
+    const [key, expr] = Array.isArray(field) ? field : [field, field];
+    return `'${key}', ${expr}`;
+  });
+  return `${fn}(${args.join(', ')})`;
+}
 
 // Key order and row order that do not depend on how rows were written.
 function canonical(value) {
@@ -102,18 +141,24 @@ function sortRows(rows) {
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, row]) => row);
 }
 
-// The whole database, canonical: { table: [row, …] } with tables and keys in sorted order.
+function tableNames(file) {
+  const sql = ENGINE === 'postgres'
+    ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+    : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+  return query(file, sql).map((row) => row.name);
+}
+
+// The whole database, canonical: { table: [row, …] } with tables, keys and rows in sorted order.
 export function dumpDatabase(file) {
-  const tables = query(file, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-    .map((row) => row.name);
+  const tables = tableNames(file);
   const known = tables.filter((name) => KNOWN[name]);
   const unknown = tables.filter((name) => !KNOWN[name] && !LEFT_OUT.has(name));
   const dump = {};
   for (const name of known) dump[name] = [];
   if (known.length) {
-    const sql = known.map((name) => `SELECT '${name}' AS t, ${KNOWN[name].row} AS r ${KNOWN[name].from}`)
+    const sql = known.map((name) => `SELECT '${name}' AS t, ${jsonObject(KNOWN[name].fields)} AS r ${KNOWN[name].from}`)
       .join('\nUNION ALL\n');
-    for (const row of query(file, sql)) dump[row.t].push(JSON.parse(row.r));
+    for (const row of query(file, sql)) dump[row.t].push(typeof row.r === 'string' ? JSON.parse(row.r) : row.r);
   }
   for (const name of unknown) {
     dump[name] = query(file, `SELECT * FROM "${name}"`).map((row) =>
@@ -122,11 +167,13 @@ export function dumpDatabase(file) {
   return Object.fromEntries(Object.keys(dump).sort().map((name) => [name, sortRows(dump[name])]));
 }
 
-// The audit trail in the order it was written (rowid: UUIDv7 ids are not ordered within one ms).
+// The audit trail in the order it was written: UUIDv7 ids are not ordered within one millisecond,
+// so by SQLite's rowid, or PostgreSQL's ctid (insertion order in a table only ever appended to).
 export function auditRows(file) {
+  const order = ENGINE === 'postgres' ? 'a.ctid' : 'a.rowid';
   return query(file, `SELECT a.actor_type, a.actor_id, a.action, a.target_type, a.target_id, a.changes,
       a.request_id, o.clerk_id AS organization
-    FROM audit_logs a LEFT JOIN organizations o ON o.id = a.organization_id ORDER BY a.rowid`)
+    FROM audit_logs a LEFT JOIN organizations o ON o.id = a.organization_id ORDER BY ${order}`)
     .map((row) => ({ ...row, changes: JSON.parse(row.changes) }));
 }
 
@@ -136,7 +183,7 @@ export function webhookEvents(file) {
 }
 
 export function count(file, table) {
-  return query(file, `SELECT count(*) AS n FROM "${table}"`)[0].n;
+  return Number(query(file, `SELECT count(*) AS n FROM "${table}"`)[0].n);
 }
 
 // Everything written, audit trail included: what "nothing was written" compares.

@@ -9,7 +9,7 @@ import {
   membershipDeleted, membershipId, membershipUpdated, orgId, organizationCreated, organizationDeleted,
   organizationUpdated, sessionCreated, sign, userCreated, userDeleted, userId, userUpdated,
 } from './clerk_payloads.mjs';
-import { exec, query, webhookEvents } from './db_state.mjs';
+import { ENGINE, exec, query, webhookEvents } from './db_state.mjs';
 import { expectOutcome, row, startWebhookServer } from './harness.mjs';
 
 after(() => agent.destroy());
@@ -294,7 +294,7 @@ test('a membership before its organization and user creates both from nested dat
 
 // ---- signatures: rotation and header names -----------------------------------------------------
 
-test('secret rotation: a delivery signed by either configured secret is accepted', async (t) => {
+test('secret rotation (--webhook-secret or CLERK_WEBHOOK_SECRET, space-separated): either secret is accepted', async (t) => {
   const s = await serve(t, { secret: `${SECRET} ${SECRET_2}` });
   const r1 = await s.post('msg_second', userCreated({ name: 'ada' }), { secrets: [SECRET_2] });
   expectOutcome(assert, r1, 'applied', 'signed by the second secret only');
@@ -305,6 +305,12 @@ test('secret rotation: a delivery signed by either configured secret is accepted
   const r4 = await s.post('msg_foreign', userCreated({ name: 'dee' }), { secrets: [FOREIGN_SECRET] });
   assert.equal(r4.status, 401);
   assert.deepEqual(s.dump().users.map((u) => u.email).sort(), ['ada@example.com', 'bob@example.com', 'cyd@example.com']);
+
+  // The same list from the environment, as an operator's .env.local would set it.
+  const e = await serve(t, { secret: null, env: { CLERK_WEBHOOK_SECRET: `${SECRET} ${SECRET_2}` } });
+  expectOutcome(assert, await e.post('msg_env_first', userCreated({ name: 'ada' }), { secrets: [SECRET] }), 'applied');
+  expectOutcome(assert, await e.post('msg_env_second', userCreated({ name: 'bob' }), { secrets: [SECRET_2] }), 'applied');
+  assert.equal((await e.post('msg_env_foreign', userCreated({ name: 'cyd' }), { secrets: [FOREIGN_SECRET] })).status, 401);
 });
 
 test('Standard Webhooks header names (webhook-*) and header names in any case', async (t) => {
@@ -561,6 +567,37 @@ test('SRC BUG: a session ended by both a user and an organization deletion ends 
     ]);
   });
 
+// SRC BUG (reported, minor): the audit rows a cascade writes for memberships name the membership
+// by its Clerk id (soft_delete_memberships_of_* RETURNING clerk_id), where every other membership
+// audit row — and the API key / session rows of the same cascade — name it by our id; a filter on
+// target_id misses them. Remove the todo once src/ is fixed.
+test('SRC BUG: cascaded membership deletions are audited with the membership\'s own id as target_id, like the rest',
+  { todo: 'src bug: cascade audit rows use the membership clerk_id as target_id' }, async (t) => {
+    const s = await serve(t);
+    await twoOrgsThreeMembers(s);
+    expectOutcome(assert, await s.post('msg_del_acme', organizationDeleted(orgId('acme'), { timestamp: T(20) })), 'applied');
+    expectOutcome(assert, await s.post('msg_del_bob', userDeleted(userId('bob'), { timestamp: T(21) })), 'applied');
+    const ours = new Set(query(s.file, 'SELECT id FROM organization_memberships').map((r) => r.id));
+    const cascaded = s.audit().filter((a) => a.action === 'organization_membership.deleted')
+      .map((a) => ({ actor: a.actor_id, target_is_our_id: ours.has(a.target_id), target_id: a.target_id }));
+    assert.equal(cascaded.length, 3);
+    assert.deepEqual(cascaded.filter((a) => !a.target_is_our_id), [], 'every target_id is an organization_memberships.id');
+  });
+
+// SRC BUG (reported, minor, arguable): when a delivery hands a slug from one organization to
+// another, the organization that lost (or gained) it changes without an audit row of its own
+// ("every applied change writes its audit row"). Remove the todo once src/ decides and is fixed.
+test('SRC BUG: a slug taken from another organization is audited for that organization too',
+  { todo: 'src bug: resolve_slug changes other organizations without an audit row' }, async (t) => {
+    const s = await serve(t);
+    expectOutcome(assert, await s.post('msg_x1', organizationCreated({ name: 'x1', slug: 'same', createdAt: T(1) })), 'applied');
+    expectOutcome(assert, await s.post('msg_x2', organizationCreated({ name: 'x2', slug: 'same', createdAt: T(2) })), 'applied');
+    const [{ id: loser, slug }] = query(s.file, `SELECT id, slug FROM organizations WHERE clerk_id = '${orgId('x1')}'`);
+    assert.equal(slug, null, 'x1 lost its slug to the newer x2');
+    const rows = s.audit().filter((a) => a.actor_id === 'msg_x2').map((a) => [a.action, a.target_id === loser ? 'x1' : 'x2']);
+    assert.ok(rows.some(([, target]) => target === 'x1'), `an audit row of msg_x2 for x1: ${JSON.stringify(rows)}`);
+  });
+
 // ---- re-added members --------------------------------------------------------------------------
 
 test('a re-added member (new membership id) ends with exactly one live membership, whatever the order', async (t) => {
@@ -645,8 +682,19 @@ test('a delivery that fails to apply answers 500, is kept as failed, and `webhoo
   const s = await serve(t);
   // Make the user insert fail inside the transaction (a trigger stands in for an unexpected
   // constraint); the membership delivery must then roll back whole: no organization either.
-  exec(s.file, `CREATE TRIGGER interop_poison BEFORE INSERT ON users WHEN NEW.clerk_id = '${userId('poison')}'
-    BEGIN SELECT RAISE(ABORT, 'interop test poison'); END;`);
+  const poison = ENGINE === 'postgres'
+    ? {
+      create: `CREATE FUNCTION interop_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+          IF NEW.clerk_id = '${userId('poison')}' THEN RAISE EXCEPTION 'interop test poison'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER interop_poison BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION interop_poison();`,
+      drop: 'DROP TRIGGER interop_poison ON users; DROP FUNCTION interop_poison();',
+    }
+    : {
+      create: `CREATE TRIGGER interop_poison BEFORE INSERT ON users WHEN NEW.clerk_id = '${userId('poison')}'
+        BEGIN SELECT RAISE(ABORT, 'interop test poison'); END;`,
+      drop: 'DROP TRIGGER interop_poison',
+    };
+  exec(s.file, poison.create);
   const event = membershipCreated({ name: 'poison@acme', role: 'org:admin', org: { name: 'acme' }, user: { name: 'poison' }, createdAt: T(1) });
   const answer = await s.post('msg_poison', event);
   assert.equal(answer.status, 500, answer.text);
@@ -664,7 +712,7 @@ test('a delivery that fails to apply answers 500, is kept as failed, and `webhoo
   const replayStillFailing = run(['webhooks', 'replay', '--failed', '--database', `file:${s.file}`]);
   assert.equal(replayStillFailing.status, 1, replayStillFailing.stderr);
   assert.match(replayStillFailing.stdout, /replayed 1, applied 0, still failed 1/);
-  exec(s.file, 'DROP TRIGGER interop_poison');
+  exec(s.file, poison.drop);
   const unknown = run(['webhooks', 'replay', '--id', 'msg_nope', '--database', `file:${s.file}`]);
   assert.equal(unknown.status, 1);
   const replay = run(['webhooks', 'replay', '--id', 'msg_poison', '--database', `file:${s.file}`]);
