@@ -82,7 +82,8 @@ std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t>
 // Among live organizations that Clerk says have `clerk_slug`, the one with the newest Clerk data
 // (then the smallest clerk id) holds it; deleted ones keep it (they are outside the unique index).
 // A function of the stored data alone, so every delivery order ends the same.
-void resolve_slug(ApplyContext& ctx, const std::string& clerk_slug) {
+// `acting_clerk_id` is the organization the delivery is about: its own audit row covers its slug.
+void resolve_slug(ApplyContext& ctx, const std::string& clerk_slug, const std::string& acting_clerk_id) {
   std::vector<storage::SlugClaim> claims = storage::find_slug_claims(ctx.session, clerk_slug);
   const storage::SlugClaim* winner = nullptr;
   for (const auto& claim : claims) {
@@ -94,14 +95,20 @@ void resolve_slug(ApplyContext& ctx, const std::string& clerk_slug) {
     int64_t mine = claim.clerk_updated_at.value_or(-1), best = winner->clerk_updated_at.value_or(-1);
     if (mine > best || (mine == best && claim.clerk_id < winner->clerk_id)) winner = &claim;
   }
-  // Release first, then grant: the unique index is checked statement by statement.
+  // Release first, then grant: the unique index is checked statement by statement. Each change
+  // of an organization's effective slug is audited as that organization's own change.
+  auto set_slug = [&](const storage::SlugClaim& claim, const std::optional<std::string>& slug) {
+    storage::set_organization_slug(ctx.session, claim.id, slug);
+    if (claim.clerk_id == acting_clerk_id) return;
+    ctx.audit(claim.id, "organization.slug_changed", "organization", claim.id,
+              {{"clerk_id", claim.clerk_id}, {"slug", optional_json(claim.slug)}},
+              {{"clerk_id", claim.clerk_id}, {"slug", optional_json(slug)}});
+  };
   for (const auto& claim : claims) {
-    if (!claim.deleted && &claim != winner && claim.slug) storage::set_organization_slug(ctx.session, claim.id, std::nullopt);
+    if (!claim.deleted && &claim != winner && claim.slug) set_slug(claim, std::nullopt);
   }
   for (const auto& claim : claims) {
-    if ((claim.deleted || &claim == winner) && claim.slug != clerk_slug) {
-      storage::set_organization_slug(ctx.session, claim.id, clerk_slug);
-    }
+    if ((claim.deleted || &claim == winner) && claim.slug != clerk_slug) set_slug(claim, clerk_slug);
   }
 }
 
@@ -127,8 +134,10 @@ storage::OrganizationRecord apply_organization(ApplyContext& ctx, const ClerkOrg
   } else {
     storage::insert_organization(ctx.session, next);
   }
-  if (existing && existing->clerk_slug && existing->clerk_slug != next.clerk_slug) resolve_slug(ctx, *existing->clerk_slug);
-  if (next.clerk_slug) resolve_slug(ctx, *next.clerk_slug);
+  if (existing && existing->clerk_slug && existing->clerk_slug != next.clerk_slug) {
+    resolve_slug(ctx, *existing->clerk_slug, data.clerk_id);
+  }
+  if (next.clerk_slug) resolve_slug(ctx, *next.clerk_slug, data.clerk_id);
   ctx.audit(next.id, existing ? "organization.updated" : "organization.created", "organization", next.id,
             existing ? describe(*existing) : json(nullptr), describe(next));
   return *storage::find_organization_by_clerk_id(ctx.session, data.clerk_id);
@@ -150,7 +159,7 @@ void delete_organization(ApplyContext& ctx, const std::string& clerk_id, int64_t
     after.deleted_at = earliest(organization->deleted_at, at);
     ctx.audit(organization->id, "organization.deleted", "organization", organization->id, describe(*organization),
               describe(after));
-    if (organization->clerk_slug) resolve_slug(ctx, *organization->clerk_slug);
+    if (organization->clerk_slug) resolve_slug(ctx, *organization->clerk_slug, clerk_id);
   }
   for (const auto& membership : storage::soft_delete_memberships_of_organization(ctx.session, organization->id, at)) {
     ctx.audit(organization->id, "organization_membership.deleted", "organization_membership", membership, nullptr,

@@ -65,11 +65,11 @@ constexpr Query kSoftDeleteMembership{"soft_delete_membership",
 constexpr Query kSoftDeleteMembershipsOfOrganization{
     "soft_delete_memberships_of_organization",
     "UPDATE organization_memberships SET deleted_at = $2, updated_at = $3 "
-    "WHERE organization_id = $1 AND (deleted_at IS NULL OR deleted_at > $2) RETURNING clerk_id"};
+    "WHERE organization_id = $1 AND (deleted_at IS NULL OR deleted_at > $2) RETURNING id"};
 constexpr Query kSoftDeleteMembershipsOfUser{
     "soft_delete_memberships_of_user",
     "UPDATE organization_memberships SET deleted_at = $2, updated_at = $3 "
-    "WHERE user_id = $1 AND (deleted_at IS NULL OR deleted_at > $2) RETURNING clerk_id"};
+    "WHERE user_id = $1 AND (deleted_at IS NULL OR deleted_at > $2) RETURNING id"};
 
 constexpr Query kRevokeApiKeysOfOrganization{
     "revoke_api_keys_of_organization",

@@ -81,7 +81,7 @@ void insert_membership(Session& session, MembershipRecord& membership);
 // As update_user_data: role and Clerk fields, unless the stored data is newer.
 bool update_membership_data(Session& session, const MembershipRecord& membership);
 bool soft_delete_membership(Session& session, const std::string& id, int64_t at);
-// Soft-deletes (min rule) every membership of the organization / user; returns the clerk ids changed.
+// Soft-deletes (min rule) every membership of the organization / user; returns the ids changed.
 std::vector<std::string> soft_delete_memberships_of_organization(Session& session, const std::string& organization_id,
                                                                  int64_t at);
 std::vector<std::string> soft_delete_memberships_of_user(Session& session, const std::string& user_id, int64_t at);

@@ -535,44 +535,38 @@ test('user.deleted cascades: the user\'s memberships soft-deleted and sessions e
   assert.ok(audit.every((a) => a.actor_type === 'webhook' && a.actor_id === 'msg_del_bob'));
 });
 
-// SRC BUG (reported): cascaded revocations are not order-independent. A session of user U in the
-// context of organization O is ended by U's deletion and by O's deletion; in story order (U deleted
-// at T(10), O at T(20)) its revoked_at is T(10). Delivered the other way round it stays T(20): the
-// cascade only revokes rows whose revoked_at IS NULL, where memberships use "deleted_at IS NULL OR
-// deleted_at > at" (earliest wins). Same for API keys under two organization.deleted deliveries.
-// DESIGN §6: "whatever order the events of one story arrive in, the end state is the one in-order
-// delivery gives". Marked todo so the suite stays green until src/ is fixed; remove the todo then.
-test('SRC BUG: a session ended by both a user and an organization deletion ends at the earlier one, whatever the order',
-  { todo: 'src bug: storage end_sessions_of_*/revoke_api_keys_of_organization only touch revoked_at IS NULL' }, async (t) => {
-    const endStates = [];
-    for (const order of [['user', 'org'], ['org', 'user']]) {
-      const s = await serve(t);
-      expectOutcome(assert, await s.post('msg_m', membershipCreated({ name: 'ada@acme', role: 'org:admin', org: { name: 'acme' }, user: { name: 'ada' }, createdAt: T(1) })), 'applied');
-      insertSession(s.file, { session: 'ada_acme', user: userId('ada'), org: orgId('acme') });
-      insertKey(s.file, { key: 'acme_live', org: orgId('acme') });
-      const deletions = {
-        user: ['msg_del_ada', userDeleted(userId('ada'), { timestamp: T(10) })],
-        org: ['msg_del_acme', organizationDeleted(orgId('acme'), { timestamp: T(20) })],
-      };
-      for (const which of order) expectOutcome(assert, await s.post(...deletions[which]), 'applied');
-      // A second organization.deleted with an earlier time (another svix-id) lowers the org's deleted_at…
-      expectOutcome(assert, await s.post('msg_del_acme_earlier', organizationDeleted(orgId('acme'), { timestamp: T(15) })), 'applied');
-      const dump = s.dump();
-      endStates.push({ order: order.join(' then '), session: dump.sessions[0].revoked_at, key: dump.api_keys[0].revoked_at, org: dump.organizations[0].deleted_at });
-    }
-    // …and should lower what it revoked with it; the session ends at the user's deletion either way.
-    assert.deepEqual(endStates, [
-      { order: 'user then org', session: T(10), key: T(15), org: T(15) },
-      { order: 'org then user', session: T(10), key: T(15), org: T(15) },
-    ]);
-  });
+// Cascaded revocations are order-independent: a session of user U in the context of organization
+// O is ended by U's deletion and by O's deletion; in story order (U deleted at T(10), O at T(20))
+// its revoked_at is T(10), and so it must be when delivered the other way round (the cascades lower
+// revoked_at to the earliest deletion, like memberships' deleted_at). Same for API keys under two
+// organization.deleted deliveries. (This test found it; fixed in src by 49444aa.)
+test('a session ended by both a user and an organization deletion ends at the earlier one, whatever the order', async (t) => {
+  const endStates = [];
+  for (const order of [['user', 'org'], ['org', 'user']]) {
+    const s = await serve(t);
+    expectOutcome(assert, await s.post('msg_m', membershipCreated({ name: 'ada@acme', role: 'org:admin', org: { name: 'acme' }, user: { name: 'ada' }, createdAt: T(1) })), 'applied');
+    insertSession(s.file, { session: 'ada_acme', user: userId('ada'), org: orgId('acme') });
+    insertKey(s.file, { key: 'acme_live', org: orgId('acme') });
+    const deletions = {
+      user: ['msg_del_ada', userDeleted(userId('ada'), { timestamp: T(10) })],
+      org: ['msg_del_acme', organizationDeleted(orgId('acme'), { timestamp: T(20) })],
+    };
+    for (const which of order) expectOutcome(assert, await s.post(...deletions[which]), 'applied');
+    // A second organization.deleted with an earlier time (another svix-id) lowers the org's deleted_at…
+    expectOutcome(assert, await s.post('msg_del_acme_earlier', organizationDeleted(orgId('acme'), { timestamp: T(15) })), 'applied');
+    const dump = s.dump();
+    endStates.push({ order: order.join(' then '), session: dump.sessions[0].revoked_at, key: dump.api_keys[0].revoked_at, org: dump.organizations[0].deleted_at });
+  }
+  // …and should lower what it revoked with it; the session ends at the user's deletion either way.
+  assert.deepEqual(endStates, [
+    { order: 'user then org', session: T(10), key: T(15), org: T(15) },
+    { order: 'org then user', session: T(10), key: T(15), org: T(15) },
+  ]);
+});
 
-// SRC BUG (reported, minor): the audit rows a cascade writes for memberships name the membership
-// by its Clerk id (soft_delete_memberships_of_* RETURNING clerk_id), where every other membership
-// audit row — and the API key / session rows of the same cascade — name it by our id; a filter on
-// target_id misses them. Remove the todo once src/ is fixed.
-test('SRC BUG: cascaded membership deletions are audited with the membership\'s own id as target_id, like the rest',
-  { todo: 'src bug: cascade audit rows use the membership clerk_id as target_id' }, async (t) => {
+// Found as a bug: the audit rows of a cascade once named memberships by their Clerk id.
+test('cascaded membership deletions are audited with the membership\'s own id as target_id, like the rest',
+  async (t) => {
     const s = await serve(t);
     await twoOrgsThreeMembers(s);
     expectOutcome(assert, await s.post('msg_del_acme', organizationDeleted(orgId('acme'), { timestamp: T(20) })), 'applied');
@@ -584,11 +578,10 @@ test('SRC BUG: cascaded membership deletions are audited with the membership\'s 
     assert.deepEqual(cascaded.filter((a) => !a.target_is_our_id), [], 'every target_id is an organization_memberships.id');
   });
 
-// SRC BUG (reported, minor, arguable): when a delivery hands a slug from one organization to
-// another, the organization that lost (or gained) it changes without an audit row of its own
-// ("every applied change writes its audit row"). Remove the todo once src/ decides and is fixed.
-test('SRC BUG: a slug taken from another organization is audited for that organization too',
-  { todo: 'src bug: resolve_slug changes other organizations without an audit row' }, async (t) => {
+// Found as a bug: a slug handed from one organization to another changed the other one without an
+// audit row of its own ("every applied change writes its audit row").
+test('a slug taken from another organization is audited for that organization too',
+  async (t) => {
     const s = await serve(t);
     expectOutcome(assert, await s.post('msg_x1', organizationCreated({ name: 'x1', slug: 'same', createdAt: T(1) })), 'applied');
     expectOutcome(assert, await s.post('msg_x2', organizationCreated({ name: 'x2', slug: 'same', createdAt: T(2) })), 'applied');
