@@ -62,79 +62,13 @@ fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 
-# libpq for -static. Debian's libpq.a is built with GSSAPI and LDAP, whose libraries have no static
-# archives on Debian, so we build libpq (with libpgcommon and libpgport) from Debian's own
-# postgresql source package, the version libpq-dev has, with OpenSSL and without GSSAPI, LDAP, ICU,
-# readline, zlib and NLS: about a minute, once (kept in build-static/libpq). A GSSAPI (Kerberos) or
-# LDAP connection string therefore fails with a clear libpq error in the static binary.
-# packaging/build-libpq-static.sh PREFIX, when the project has one, does this job instead.
-libpq_prefix="$build_dir/libpq"
-build_libpq_static() {
-  local prefix=$1
-  local need=(gcc make perl dpkg-dev)
-  local pkgs_missing=()
-  for pkg in "${need[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || pkgs_missing+=("$pkg")
-  done
-  if [ "${#pkgs_missing[@]}" -gt 0 ]; then
-    echo "build-static: installing ${pkgs_missing[*]} (to build libpq)" >&2
-    "${sudo_cmd[@]}" apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${pkgs_missing[@]}" >/dev/null
-  fi
-  local source_pkg installed_version
-  source_pkg=$(dpkg-query -W -f='${source:Package}' libpq-dev)
-  installed_version=$(dpkg-query -W -f='${Version}' libpq-dev)
-  local work
-  work=$(mktemp -d "$build_dir/libpq-src.XXXXXX")
-  # The installed version first (its headers are what the dynamic build uses); then whatever the
-  # archive lists, newest first (a mirror may lack the security pocket's sources).
-  local versions=("$installed_version")
-  while read -r version; do
-    [ "$version" = "$installed_version" ] || versions+=("$version")
-  done < <(apt-cache showsrc "$source_pkg" 2>/dev/null | awk '/^Version:/ { print $2 }' | sort -V -r)
-  local fetched=0
-  for version in "${versions[@]}"; do
-    if (cd "$work" && apt-get source -qq --download-only "$source_pkg=$version" >/dev/null 2>&1); then
-      fetched=1
-      break
-    fi
-  done
-  if [ "$fetched" = 0 ]; then
-    echo "build-static: cannot fetch Debian's $source_pkg source package (deb-src entries: packaging/fetch-httplib.sh adds them)" >&2
-    exit 1
-  fi
-  echo "build-static: building a static libpq from Debian's $source_pkg $version (once)" >&2
-  (cd "$work" && dpkg-source -x --no-check ./*.dsc src >/dev/null)
-  (cd "$work/src" &&
-    ./configure --prefix="$prefix" --with-openssl --without-gssapi --without-ldap --without-icu \
-      --without-readline --without-zlib --disable-nls >"$work/configure.log" 2>&1 &&
-    make -s -j"$jobs" -C src/common >"$work/make.log" 2>&1 &&
-    make -s -j"$jobs" -C src/port >>"$work/make.log" 2>&1 &&
-    make -s -j"$jobs" -C src/interfaces/libpq all-static-lib >>"$work/make.log" 2>&1) || {
-    echo "build-static: building libpq failed; the logs are in $work" >&2
-    exit 1
-  }
-  mkdir -p "$prefix/lib" "$prefix/include"
-  cp "$work/src/src/interfaces/libpq/libpq.a" "$work/src/src/common/libpgcommon.a" \
-     "$work/src/src/port/libpgport.a" "$prefix/lib/"
-  cp "$work/src/src/interfaces/libpq/libpq-fe.h" "$work/src/src/interfaces/libpq/libpq-events.h" \
-     "$work/src/src/include/postgres_ext.h" "$work/src/src/include/pg_config_ext.h" "$prefix/include/"
-  rm -rf "$work"
-}
-libpq_args=()
-if grep -q MCP_ADMIN_LIBPQ_STATIC_DIR "$top/CMakeLists.txt"; then
-  if [ ! -s "$libpq_prefix/lib/libpq.a" ]; then
-    mkdir -p "$build_dir"
-    if [ -x "$here/build-libpq-static.sh" ]; then
-      "$here/build-libpq-static.sh" "$libpq_prefix"
-    else
-      build_libpq_static "$libpq_prefix"
-    fi
-  fi
-  libpq_args=(-DMCP_ADMIN_LIBPQ_STATIC_DIR="$libpq_prefix")
-fi
+# libpq for -static: Debian's libpq.a needs GSSAPI and LDAP libraries that have no static archives
+# on Debian, so packaging/build-libpq-static.sh builds one from Debian's own postgresql source
+# package without them (about two minutes once; then it only checks the version). See its top.
+"$here/build-libpq-static.sh" "$top/build/deps/libpq-static"
 
-cmake -S "$top" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DMCP_ADMIN_STATIC=ON -DBUILD_TESTING=OFF "${libpq_args[@]}"
+cmake -S "$top" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DMCP_ADMIN_STATIC=ON -DBUILD_TESTING=OFF \
+  -DMCP_ADMIN_LIBPQ_STATIC_DIR="$top/build/deps/libpq-static"
 # The getaddrinfo/gethostbyname/dlopen warnings from static glibc are expected (see the top of this file).
 cmake --build "$build_dir" -j"$jobs" --target mcp-admin
 
