@@ -8,13 +8,14 @@
 //     random orders, each on a fresh schema with two fresh instances:
 //       - every answer is 200 with outcome applied or duplicate, and each svix-id is "applied" by
 //         exactly one answer across both instances;
-//       - nothing applied twice: one webhook_events row per svix-id (processed), exactly one
-//         user.created / organization.created / organization_membership.created audit row per
-//         entity, no (svix-id, action, target) audit row twice, every audit row from a story svix-id;
+//       - nothing applied twice: one webhook_events row per svix-id, status processed; exactly one
+//         audit row inserted each user / organization / membership (its *.created row, or the
+//         tombstone's *.deleted row when the deletion came first); no (svix-id, action, target)
+//         audit row twice; every audit row from a story svix-id;
 //       - the end state (users, organizations, memberships by Clerk id: data, roles, deletions) equals
 //         the state after delivering the story in order to a single instance on its own schema;
 //   * three instances started at once on a fresh schema all become ready and 0001_init is applied
-//     once (repeated on a few fresh schemas).
+//     once, and `migrate status` says so (6 trials, each on a fresh schema).
 //
 // Needs MCP_ADMIN_TEST_PG_URL (a base URL such as `tests/support/pg-cluster.sh start DIR` prints);
 // skipped without it. psql must be installed. Reproduce an ordering: MULTI_INSTANCE_SEED=<printed seed>
@@ -161,6 +162,7 @@ function buildStory() {
   const orgs = {};
   const members = {};
   const events = [];
+  const labels = {};  // Clerk id → a readable name, for failure messages
   const emit = (label, type, data, at) => events.push({
     label, svixId: clerkId('msg', `${RUN_ID}:${events.length}:${label}`), body: JSON.stringify(envelope(type, data, at)),
   });
@@ -170,6 +172,7 @@ function buildStory() {
     users[name] = { id: clerkId('user', name), email: `${name}@example.com`, firstName: name[0].toUpperCase() + name.slice(1),
       lastName: 'Tester', imageUrl: `https://img.clerk.com/${name}.png`, createdAt: at, updatedAt: at, lastSignInAt: at,
       publicMetadata: {} };
+    labels[users[name].id] = `user ${name}`;
     emit(`user.created ${name}`, 'user.created', userData(users[name]), at);
   };
   const updateUser = (name, change) => {
@@ -185,6 +188,7 @@ function buildStory() {
     const at = tick();
     orgs[name] = { id: clerkId('org', name), name: `${name[0].toUpperCase()}${name.slice(1)} Inc`, slug: name,
       createdAt: at, updatedAt: at, createdBy: users[creator].id, publicMetadata: {} };
+    labels[orgs[name].id] = `organization ${name}`;
     emit(`organization.created ${name}`, 'organization.created', orgData(orgs[name]), at);
   };
   const updateOrg = (name, change) => {
@@ -197,6 +201,7 @@ function buildStory() {
     const [userName, orgName] = key.split('@');
     if (type === 'created') {
       members[key] = { id: clerkId('orgmem', `${key}:${at}`), role: 'org:member', createdAt: at, updatedAt: at, ...change };
+      labels[members[key].id] = `membership ${key}${Object.values(labels).includes(`membership ${key}`) ? ' (re-added)' : ''}`;
     } else {
       members[key] = { ...members[key], ...change, updatedAt: at };
     }
@@ -237,7 +242,7 @@ function buildStory() {
   membership('created', 'eve@initech', { role: 'org:admin' });
   deleteUser('bob');
   updateUser('cyd', { email: 'cyd@cyd.dev' });
-  return { events, users, orgs };
+  return { events, users, orgs, labels };
 }
 
 // ---- delivering ----------------------------------------------------------------------------------
@@ -311,6 +316,27 @@ function inboxAndAudit(schema) {
             FROM audit_logs a LEFT JOIN users u ON u.id = a.target_id LEFT JOIN organizations o ON o.id = a.target_id
             LEFT JOIN organization_memberships m ON m.id = a.target_id)
 )`);
+}
+
+// The differences between two end states, one line per field, entities named after the story.
+function diffStates(actual, expected, labels) {
+  const lines = [];
+  for (const kind of ['users', 'organizations', 'memberships']) {
+    const byId = (rows) => new Map(rows.map((row) => [row.clerk_id, row]));
+    const [got, want] = [byId(actual[kind]), byId(expected[kind])];
+    for (const id of new Set([...got.keys(), ...want.keys()])) {
+      const name = `${labels[id] ?? id} (${id})`;
+      if (!got.has(id)) lines.push(`${name}: missing`);
+      else if (!want.has(id)) lines.push(`${name}: unexpected ${JSON.stringify(got.get(id))}`);
+      else {
+        for (const field of Object.keys(want.get(id))) {
+          const [g, w] = [got.get(id)[field], want.get(id)[field]];
+          if (JSON.stringify(g) !== JSON.stringify(w)) lines.push(`${name}: ${field} is ${JSON.stringify(g)}, in order ${JSON.stringify(w)}`);
+        }
+      }
+    }
+  }
+  return lines;
 }
 
 const countBy = (items, keyOf) => items.reduce((map, item) => map.set(keyOf(item), (map.get(keyOf(item)) ?? 0) + 1), new Map());
@@ -420,26 +446,38 @@ describe('several instances on one PostgreSQL schema', { skip: SKIP, timeout: 30
       }
       const elapsed = Date.now() - started;
 
+      // Every check runs and every problem is reported together: one failure often explains another.
+      const problems = [];
+      const check = (title, lines) => {
+        if (lines.length) problems.push(`${title}:\n${lines.map((line) => `    ${line}`).join('\n')}`);
+      };
       const bad = responses.filter((r) => r.status !== 200 || !['applied', 'duplicate'].includes(r.json?.outcome));
-      const errorLogs = () => [a, b].flatMap((instance) => instance.server.stderr().split('\n')
-        .filter((line) => /"level":"(error|warn)"/.test(line)).map((line) => `  ${instance.name}: ${line}`)).join('\n');
-      assert.deepEqual(bad.map((r) => `${r.instance} ${r.label} (${r.svixId}): ${r.status} ${r.text}`), [],
-        `every answer is 200 applied|duplicate; the instances logged:\n${errorLogs()}`);
-      const applied = countBy(responses.filter((r) => r.json.outcome === 'applied'), (r) => r.svixId);
-      const notExactlyOnce = events.filter((e) => applied.get(e.svixId) !== 1)
-        .map((e) => `${e.label} (${e.svixId}): applied by ${applied.get(e.svixId) ?? 0} answers`);
-      assert.deepEqual(notExactlyOnce, [], 'each svix-id applied by exactly one answer');
+      check('answers that are not 200 applied|duplicate', bad.map((r) => `${r.instance} ${r.label} (${r.svixId}): ${r.status} ${r.text}`));
+      if (bad.length) {
+        check('what the instances logged (warn and error)', [a, b].flatMap((instance) => instance.server.stderr().split('\n')
+          .filter((line) => /"level":"(error|warn)"/.test(line) && !/"msg":"request"/.test(line))
+          .map((line) => `${instance.name}: ${line}`)));
+      }
+      const applied = countBy(responses.filter((r) => r.json?.outcome === 'applied'), (r) => r.svixId);
+      check('svix-ids not applied by exactly one answer', events.filter((e) => applied.get(e.svixId) !== 1)
+        .map((e) => `${e.label} (${e.svixId}): applied by ${applied.get(e.svixId) ?? 0} answers`));
 
       const { events: inbox, audit } = inboxAndAudit(schema);
-      assert.equal(inbox.length, events.length, 'one webhook_events row per svix-id');
-      assert.deepEqual(inbox.filter((e) => e.status !== 'processed'), [], 'all processed');
+      const inboxRows = countBy(inbox, (row) => row.svix_id);
+      check('webhook_events: not one processed row per svix-id', [
+        ...events.filter((e) => inboxRows.get(e.svixId) !== 1).map((e) => `${e.label} (${e.svixId}): ${inboxRows.get(e.svixId) ?? 0} rows`),
+        ...inbox.filter((row) => row.status !== 'processed').map((row) => {
+          const label = events.find((e) => e.svixId === row.svix_id)?.label ?? 'not in the story';
+          const answers = responses.filter((r) => r.svixId === row.svix_id).map((r) => `${r.instance}:${r.status}/${r.json?.outcome}`);
+          return `${label} (${row.svix_id}): status ${row.status} (${row.error}); answers ${answers.join(' ')}`;
+        }),
+      ]);
 
       const svixIds = new Set(events.map((e) => e.svixId));
-      assert.deepEqual(audit.filter((row) => row.actor_type !== 'webhook' || !svixIds.has(row.actor_id)), [],
-        'every audit row comes from a story delivery');
-      const twice = [...countBy(audit, (row) => `${row.actor_id} ${row.action} ${row.target_id}`)]
-        .filter(([, n]) => n > 1).map(([key, n]) => `${key} x${n}`);
-      assert.deepEqual(twice, [], 'no change audited twice by one delivery');
+      check('audit rows not written by a story delivery', audit.filter((row) => row.actor_type !== 'webhook' || !svixIds.has(row.actor_id))
+        .map((row) => JSON.stringify(row)));
+      check('changes audited twice by one delivery', [...countBy(audit, (row) => `${row.actor_id} ${row.action} ${row.target_id}`)]
+        .filter(([, n]) => n > 1).map(([key, n]) => `${key} x${n}`));
       const state = endState(schema);
       // The row that inserted each entity: its *.created row, or for a user / organization whose
       // deletion came first, the tombstone's *.deleted row (before: null). Exactly one per entity.
@@ -451,11 +489,14 @@ describe('several instances on one PostgreSQL schema', { skip: SKIP, timeout: 30
         ...state.organizations.map((o) => `organization ${o.clerk_id}`),
         ...state.memberships.map((m) => `organization_membership ${m.clerk_id}`),
       ];
-      assert.deepEqual(entities.filter((key) => insertRows.get(key) !== 1)
-        .map((key) => `${key}: ${insertRows.get(key) ?? 0} insert audit rows`), [], 'exactly one insert audit row per entity');
-      assert.equal([...insertRows.values()].reduce((sum, n) => sum + n, 0), entities.length, 'no insert row for anything else');
+      check('entities without exactly one inserting audit row', [
+        ...entities.filter((key) => insertRows.get(key) !== 1).map((key) => `${key}: ${insertRows.get(key) ?? 0} rows`),
+        ...[...insertRows.keys()].filter((key) => !entities.includes(key)).map((key) => `${key}: not an entity of the end state`),
+      ]);
+      check('end state differs from in-order delivery to one instance', diffStates(state, reference, story.labels));
 
-      assert.deepEqual(state, reference, 'end state equals in-order delivery to one instance');
+      assert.equal(problems.length, 0, `${order.name} (schema ${schema}):\n${problems.join('\n')}`);
+      assert.deepEqual(state, reference);
       console.log(`${order.name}: ${responses.length} answers (${applied.size} applied) in ${elapsed} ms, `
         + `${audit.length} audit rows`);
     });
@@ -482,6 +523,6 @@ describe('several instances on one PostgreSQL schema', { skip: SKIP, timeout: 30
       const rows = psqlJson(schema, "SELECT json_agg(name) FROM schema_migrations");
       if (JSON.stringify(rows) !== '["0001_init"]') failures.push(`trial ${trial}: schema_migrations holds ${JSON.stringify(rows)}`);
     }
-    assert.deepEqual(failures, [], `${STARTUP_TRIALS} trials of 3 simultaneous starts`);
+    assert.equal(failures.length, 0, `${STARTUP_TRIALS} trials of 3 simultaneous starts:\n${failures.join('\n')}`);
   });
 });
