@@ -1,6 +1,8 @@
 #include "domain/webhook_sync.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "domain/clerk_event.h"
 #include "storage/audit_store.h"
@@ -246,6 +248,10 @@ void delete_user(ApplyContext& ctx, const std::string& clerk_id, int64_t at) {
 void apply_membership(ApplyContext& ctx, const ClerkMembershipData& data, std::optional<int64_t> deleted_at) {
   storage::OrganizationRecord organization = apply_organization(ctx, data.organization);
   storage::UserRecord user = ensure_user(ctx, data.user);
+  // Read their deletion state again under a lock: another instance may be deleting them now.
+  storage::lock_membership_parents(ctx.session, organization.id, user.id);
+  organization = *storage::find_organization_by_clerk_id(ctx.session, data.organization.clerk_id);
+  user = *storage::find_user_by_clerk_id(ctx.session, data.user.clerk_id);
   bool unknown_role = false;
   std::string role = ctx.roles.map(data.role, &unknown_role);
   if (unknown_role) {
@@ -332,16 +338,22 @@ WebhookSync::WebhookSync(storage::Database& db, RoleMap roles) : db_(db), roles_
 
 DeliveryResult WebhookSync::deliver(const Delivery& delivery) { return apply_delivery(delivery, false); }
 
-// Runs a write, again when a unique key refused it: with several instances on one PostgreSQL, two
-// may create the same Clerk id at once; the loser's retry finds the row and applies as an update.
+// Runs a write, again when a unique key refused it or a deadlock broke it: with several instances
+// on one PostgreSQL, two may create the same Clerk id at once (the loser's retry finds the row and
+// applies as an update), or lock the same rows in opposite orders.
 void WebhookSync::write_retrying_conflicts(const std::function<void(storage::Session&)>& fn) {
-  constexpr int kAttempts = 3;
+  constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     try {
       db_.write(fn);
       return;
     } catch (const storage::UniqueViolation&) {
       if (attempt == kAttempts) throw;
+    } catch (const storage::Conflict&) {
+      // A deadlock with another instance's transaction: ours was rolled back whole; wait a moment
+      // (longer each time) and run it again.
+      if (attempt == kAttempts) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
     }
   }
 }
@@ -363,10 +375,8 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
       auto existing = storage::find_webhook_event_status(session, delivery.svix_id);
       if (is_done(existing)) return true;
       record.type = peek_event_type(delivery.body);
-      record.status = "failed";
       record.error = result.error;
-      if (existing) record.received_at = existing->received_at;
-      storage::upsert_webhook_event(session, record);
+      storage::record_failed_webhook_event(session, record);
       return false;
     });
     if (duplicate) result.outcome = DeliveryOutcome::Duplicate;
@@ -400,6 +410,8 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
     });
   } catch (const storage::Unavailable&) {
     throw;  // nothing was stored: the caller answers 5xx and Svix retries
+  } catch (const storage::Conflict&) {
+    throw;  // deadlocked with another instance on every attempt: 5xx, and Svix retries later
   } catch (const std::exception& e) {
     // Applying failed for another reason (a constraint we did not expect, a bug): its changes were
     // rolled back; keep the delivery as failed so that `webhooks replay --failed` can retry it.
@@ -408,10 +420,8 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
     util::log_error("webhook delivery failed to apply", {{"svix_id", delivery.svix_id}, {"type", event.type},
                                                          {"error", result.error}});
     db_.write([&](Session& session) {
-      record.status = "failed";
       record.error = result.error;
-      record.processed_at = std::nullopt;
-      storage::upsert_webhook_event(session, record);
+      storage::record_failed_webhook_event(session, record);
     });
   }
   return result;

@@ -30,6 +30,13 @@ class CheckViolation : public StorageError {
   using StorageError::StorageError;
 };
 
+// Concurrent transactions got in each other's way (PostgreSQL deadlock 40P01, serialization
+// failure 40001): nothing of the write was kept, and running it again is expected to succeed.
+class Conflict : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
 // The database cannot be reached or used right now (I/O error, disk full, file removed, server
 // down): retrying later may succeed. HTTP maps it to 503.
 class Unavailable : public StorageError {

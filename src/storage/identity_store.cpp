@@ -71,6 +71,10 @@ constexpr Query kSoftDeleteMembershipsOfUser{
     "UPDATE organization_memberships SET deleted_at = $2, updated_at = $3 "
     "WHERE user_id = $1 AND (deleted_at IS NULL OR deleted_at > $2) RETURNING id"};
 
+// PostgreSQL only (SQLite has one writer and no FOR SHARE).
+constexpr Query kLockUserForShare{"lock_user_for_share", "SELECT id FROM users WHERE id = $1 FOR SHARE"};
+constexpr Query kLockOrganizationForShare{"lock_organization_for_share",
+                                          "SELECT id FROM organizations WHERE id = $1 FOR SHARE"};
 constexpr Query kRevokeApiKeysOfOrganization{
     "revoke_api_keys_of_organization",
     "UPDATE api_keys SET revoked_at = $2, updated_at = $3 WHERE organization_id = $1 AND (revoked_at IS NULL OR revoked_at > $2) "
@@ -250,6 +254,14 @@ std::vector<std::string> soft_delete_memberships_of_organization(Session& sessio
 std::vector<std::string> soft_delete_memberships_of_user(Session& session, const std::string& user_id, int64_t at) {
   Value params[] = {user_id, at, util::now_ms()};
   return first_column(session.query(kSoftDeleteMembershipsOfUser, params));
+}
+
+void lock_membership_parents(Session& session, const std::string& organization_id, const std::string& user_id) {
+  if (session.engine() != Engine::Postgres) return;  // engine-specific: SQLite's writes never run concurrently
+  Value organization[] = {organization_id};
+  session.query(kLockOrganizationForShare, organization);
+  Value user[] = {user_id};
+  session.query(kLockUserForShare, user);
 }
 
 std::vector<std::string> revoke_api_keys_of_organization(Session& session, const std::string& organization_id,

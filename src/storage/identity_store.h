@@ -86,6 +86,11 @@ std::vector<std::string> soft_delete_memberships_of_organization(Session& sessio
                                                                  int64_t at);
 std::vector<std::string> soft_delete_memberships_of_user(Session& session, const std::string& user_id, int64_t at);
 
+// Holds the organization and user rows against a concurrent deletion until the transaction ends,
+// so that a membership written now and a deletion's cascade by another instance cannot miss each
+// other (PostgreSQL: SELECT … FOR SHARE, in a fixed order; SQLite: nothing to do, one writer).
+void lock_membership_parents(Session& session, const std::string& organization_id, const std::string& user_id);
+
 // Revokes the organization's API keys at `at` (an earlier revocation stays); returns the ids changed.
 std::vector<std::string> revoke_api_keys_of_organization(Session& session, const std::string& organization_id,
                                                          int64_t at);

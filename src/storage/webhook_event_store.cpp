@@ -19,6 +19,13 @@ constexpr Query kUpsertWebhookEvent{
     "ON CONFLICT (svix_id) DO UPDATE SET type = excluded.type, payload = excluded.payload, "
     "processed_at = excluded.processed_at, status = excluded.status, error = excluded.error, "
     "updated_at = excluded.updated_at"};
+constexpr Query kRecordFailedWebhookEvent{
+    "record_failed_webhook_event",
+    "INSERT INTO webhook_events (id, svix_id, type, payload, received_at, processed_at, status, error, created_at, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, NULL, 'failed', $6, $7, $7) "
+    "ON CONFLICT (svix_id) DO UPDATE SET type = excluded.type, payload = excluded.payload, status = 'failed', "
+    "error = excluded.error, processed_at = NULL, updated_at = excluded.updated_at "
+    "WHERE webhook_events.status NOT IN ('processed', 'ignored')"};
 constexpr Query kClaimWebhookEvent{
     "claim_webhook_event",
     "INSERT INTO webhook_events (id, svix_id, type, payload, received_at, processed_at, status, error, created_at, "
@@ -51,6 +58,12 @@ void upsert_webhook_event(Session& session, const WebhookEventRecord& event) {
   Value params[] = {util::new_uuid_v7(),  event.svix_id,    opt(event.type), event.payload, event.received_at,
                     opt(event.processed_at), event.status, opt(event.error), util::now_ms()};
   session.execute(kUpsertWebhookEvent, params);
+}
+
+void record_failed_webhook_event(Session& session, const WebhookEventRecord& event) {
+  Value params[] = {util::new_uuid_v7(), event.svix_id,    opt(event.type), event.payload,
+                    event.received_at,   opt(event.error), util::now_ms()};
+  session.execute(kRecordFailedWebhookEvent, params);
 }
 
 bool claim_webhook_event(Session& session, const WebhookEventRecord& event) {

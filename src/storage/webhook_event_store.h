@@ -40,6 +40,10 @@ void upsert_webhook_event(Session& session, const WebhookEventRecord& event);
 // the first to commit, then finds the row (and the delivery a duplicate).
 bool claim_webhook_event(Session& session, const WebhookEventRecord& event);
 
+// Records a delivery as failed with its error, unless its svix_id is already processed or ignored
+// (another instance may have applied it meanwhile: a failure never downgrades a done delivery).
+void record_failed_webhook_event(Session& session, const WebhookEventRecord& event);
+
 // The failed deliveries, oldest first.
 std::vector<WebhookEventRecord> list_failed_webhook_events(Session& session);
 

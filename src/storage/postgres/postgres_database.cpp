@@ -40,6 +40,7 @@ std::string first_line(const char* message) {
   if (code == "23505") throw UniqueViolation(message);
   if (code == "23503") throw ForeignKeyViolation(message);
   if (code == "23514" || code == "23502") throw CheckViolation(message);
+  if (code == "40P01" || code == "40001") throw Conflict(message);
   if (PQstatus(conn) != CONNECTION_OK || code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0 ||
       code == "53300" || code.empty()) {
     throw Unavailable(message);
@@ -236,7 +237,12 @@ class PostgresDatabase final : public Database {
       DatabaseUrl public_url = url_;
       public_url.postgres_schema = "public";
       PgConnection bootstrap(public_url, options_);
+      // IF NOT EXISTS is not safe against a concurrent creator (instances starting together):
+      // serialise the creators with the migrations' advisory lock.
+      bootstrap.exec("BEGIN", "begin");
+      bootstrap.exec("SELECT pg_advisory_xact_lock(7268461923)", "schema lock");
       bootstrap.exec("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(url_.postgres_schema), "create schema");
+      bootstrap.exec("COMMIT", "commit");
     }
     writer_ = std::make_unique<GroupCommitWriter>(std::make_unique<PgBatchConnection>(url_, options_),
                                                   GroupCommitOptions{options_.max_batch, options_.max_queued_writes});
