@@ -37,7 +37,7 @@ struct Config {
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   int http_threads = 64;  // each kept-alive connection holds one
-  size_t db_pool_size = 8;  // PostgreSQL reader connections (plus one writer)
+  size_t db_pool_size = 8;  // PostgreSQL reader connections (and half as many writer connections)
   bool no_migrate = false;
   bool seed = false;
 

@@ -39,7 +39,7 @@ void add_settings_options(po::options_description& options, unsigned which) {
     add("database", po::value<std::string>()->value_name("URL"),
         "DATABASE_URL: file:PATH | sqlite:PATH | :memory: | postgresql://… (default file:./mcp_admin.db)");
     add("db-pool", po::value<std::string>()->value_name("N"),
-        "MCP_ADMIN_DB_POOL: PostgreSQL reader connections, plus one writer (default 8)");
+        "MCP_ADMIN_DB_POOL: PostgreSQL reader connections; half as many write (default 8)");
   }
   if (which & kServerFlags) {
     add("host", po::value<std::string>()->value_name("H"), "HOST: listen address (default 127.0.0.1)");

@@ -11,9 +11,12 @@ void finish(std::promise<void>& done, std::exception_ptr error) {
 }
 }  // namespace
 
-GroupCommitWriter::GroupCommitWriter(std::unique_ptr<BatchConnection> connection, GroupCommitOptions options)
-    : connection_(std::move(connection)), options_(options) {
-  thread_ = std::thread([this] { run(); });
+GroupCommitWriter::GroupCommitWriter(std::vector<std::unique_ptr<BatchConnection>> connections,
+                                     GroupCommitOptions options)
+    : connections_(std::move(connections)), options_(options) {
+  for (auto& connection : connections_) {
+    threads_.emplace_back([this, raw = connection.get()] { run(*raw); });
+  }
 }
 
 GroupCommitWriter::~GroupCommitWriter() { close(); }
@@ -39,11 +42,13 @@ void GroupCommitWriter::close() {
   }
   ready_.notify_all();
   space_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  connection_.reset();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  connections_.clear();
 }
 
-void GroupCommitWriter::run() {
+void GroupCommitWriter::run(BatchConnection& connection) {
   for (;;) {
     std::vector<Job*> batch;
     {
@@ -56,12 +61,11 @@ void GroupCommitWriter::run() {
       }
     }
     space_.notify_all();
-    run_batch(batch);
+    run_batch(connection, batch);
   }
 }
 
-void GroupCommitWriter::run_batch(const std::vector<Job*>& batch) {
-  BatchConnection& conn = *connection_;
+void GroupCommitWriter::run_batch(BatchConnection& conn, const std::vector<Job*>& batch) {
   auto begin = [&]() -> std::exception_ptr {
     try {
       conn.prepare();

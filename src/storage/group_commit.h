@@ -1,8 +1,10 @@
 #pragma once
-// Group commit, for every engine: callers queue writes; one writer thread runs up to max_batch of
+// Group commit, for every engine: callers queue writes; a writer thread runs up to max_batch of
 // them in one transaction, each inside its own savepoint (a failing write rolls back alone), and
 // commits once. A caller returns only after the commit that holds its write is durable, so one
-// fsync (or one round trip) serves many writes.
+// fsync (or one round trip) serves many writes. SQLite has one writer connection (it allows one
+// writer at a time anyway); PostgreSQL several, each with its own thread and batches, because
+// there a batch's time goes to round trips rather than to the disk.
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -10,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "storage/database.h"
 
@@ -40,7 +43,7 @@ struct GroupCommitOptions {
 
 class GroupCommitWriter {
  public:
-  GroupCommitWriter(std::unique_ptr<BatchConnection> connection, GroupCommitOptions options);
+  GroupCommitWriter(std::vector<std::unique_ptr<BatchConnection>> connections, GroupCommitOptions options);
   ~GroupCommitWriter();
 
   // Runs fn in its own savepoint in a shared transaction; returns after the commit, or rethrows
@@ -56,17 +59,17 @@ class GroupCommitWriter {
     std::promise<void> done;
   };
 
-  void run();
-  void run_batch(const std::vector<Job*>& batch);
+  void run(BatchConnection& connection);
+  void run_batch(BatchConnection& connection, const std::vector<Job*>& batch);
 
-  std::unique_ptr<BatchConnection> connection_;
+  std::vector<std::unique_ptr<BatchConnection>> connections_;
   GroupCommitOptions options_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::condition_variable space_;
   std::deque<Job*> queue_;
   bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace mcp::storage

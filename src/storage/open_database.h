@@ -7,8 +7,8 @@
 
 namespace mcp::storage {
 
-// SQLite for file:/sqlite:/:memory:, PostgreSQL for postgresql:// with `pool_size` reader
-// connections (and one writer). Throws Unavailable when the database cannot be opened or reached.
+// SQLite for file:/sqlite:/:memory:, PostgreSQL for postgresql:// with up to `pool_size` reader
+// connections and pool_size / 2 (at least one) writer connections. Throws Unavailable when the database cannot be opened or reached.
 std::unique_ptr<Database> open_database(const DatabaseUrl& url, size_t pool_size = 8);
 
 }  // namespace mcp::storage

@@ -244,7 +244,9 @@ class PostgresDatabase final : public Database {
       bootstrap.exec("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(url_.postgres_schema), "create schema");
       bootstrap.exec("COMMIT", "commit");
     }
-    writer_ = std::make_unique<GroupCommitWriter>(std::make_unique<PgBatchConnection>(url_, options_),
+    std::vector<std::unique_ptr<BatchConnection>> writers;
+    for (size_t idx = 0; idx < options_.writers; ++idx) writers.push_back(std::make_unique<PgBatchConnection>(url_, options_));
+    writer_ = std::make_unique<GroupCommitWriter>(std::move(writers),
                                                   GroupCommitOptions{options_.max_batch, options_.max_queued_writes});
   }
 

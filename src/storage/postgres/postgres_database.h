@@ -12,6 +12,7 @@ namespace mcp::storage {
 
 struct PostgresOptions {
   size_t pool_size = 8;          // reader connections (MCP_ADMIN_DB_POOL)
+  size_t writers = 4;            // writer connections, each running its own group commits
   int connect_timeout_s = 5;     // unless the URL sets connect_timeout
   size_t max_batch = 512;
   size_t max_queued_writes = 8192;

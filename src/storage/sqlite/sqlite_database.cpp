@@ -228,7 +228,9 @@ class SqliteDatabase final : public Database {
                         " (does its directory exist, and may this user write to it?)");
     }
     if (!memory_) remember_file_identity();
-    writer_ = std::make_unique<GroupCommitWriter>(std::make_unique<SqliteBatchConnection>(std::move(writer)),
+    std::vector<std::unique_ptr<BatchConnection>> writers;
+    writers.push_back(std::make_unique<SqliteBatchConnection>(std::move(writer)));
+    writer_ = std::make_unique<GroupCommitWriter>(std::move(writers),
                                                   GroupCommitOptions{options_.max_batch, options_.max_queued_writes});
   }
 
