@@ -140,11 +140,28 @@ fail() {
 run() { echo "+ $*" >>"$log"; "$@" >>"$log" 2>&1; }
 
 # Debian's source package (orig tarball + Debian's patches, unpacked by dpkg-source).
-if ! (cd "$work" && run apt-get source -q "$src_pkg=$src_ver"); then
+# The archive may not serve the source of exactly that version (a mirror that has the binary
+# package of a point release but not its source, seen here with 15.20): then take the newest
+# source version it does serve. libpq's ABI is stable within a major version and the static build
+# compiles against the headers installed with this very build, so a point release apart is fine.
+fetched=''
+if (cd "$work" && run apt-get source -q "$src_pkg=$src_ver"); then
+  fetched=$src_ver
+else
   apt_updated=0
   apt_update
-  (cd "$work" && run apt-get source -q "$src_pkg=$src_ver") ||
-    fail "cannot fetch Debian's source package $src_pkg $src_ver (is libpq-dev older than the archive's? apt-get install libpq-dev)"
+  for candidate in "$src_ver" $(apt-cache showsrc "$src_pkg" 2>/dev/null | awk '/^Version:/ { print $2 }' | sort -rV); do
+    rm -rf "$work"/"${src_pkg}"[-_]*
+    if (cd "$work" && run apt-get source -q "$src_pkg=$candidate"); then
+      fetched=$candidate
+      break
+    fi
+  done
+fi
+[ -n "$fetched" ] || fail "cannot fetch any version of Debian's source package $src_pkg"
+if [ "$fetched" != "$src_ver" ]; then
+  echo "$me: the archive serves no source for $src_pkg $src_ver; using $fetched" >&2
+  src_ver=$fetched
 fi
 src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name "${src_pkg}-*" | head -n 1)
 [ -n "$src" ] && [ -x "$src/configure" ] || fail "no unpacked source tree with a configure script in $work"
