@@ -170,9 +170,17 @@ class SqliteSession final : public Session {
   Connection& connection_;
 };
 
+// Runs one statement without parameters. `sql` must be a string literal: its address keys the
+// connection's prepared-statement cache, so BEGIN, SAVEPOINT, COMMIT… are parsed once, not per use.
 void exec_or_translate(Connection& connection, const char* sql) {
   try {
-    connection.db().exec(sql);
+    SQLite::Statement& statement = *connection.prepared(Query{sql, sql}).statement;
+    struct ResetOnExit {
+      SQLite::Statement& s;
+      ~ResetOnExit() { s.tryReset(); }
+    } reset_on_exit{statement};
+    while (statement.executeStep()) {
+    }
   } catch (...) {
     rethrow_translated(std::current_exception(), sql);
   }
@@ -266,9 +274,18 @@ class SqliteDatabase final : public Database {
 
   void write(const std::function<void(Session&)>& fn) override { writer_->write(fn); }
 
+  // A statement on a real connection each time, without a transaction around it: health is on
+  // the path of every load balancer's probe.
   void ping() override {
-    if (!memory_) check_file_identity();
-    read([](Session& session) { session.query(kSelectOne); });
+    if (memory_) {
+      write([](Session& session) { session.query(kSelectOne); });
+      return;
+    }
+    check_file_identity();
+    std::unique_ptr<Connection> reader = acquire_reader();
+    SqliteSession session(*reader);
+    static_cast<Session&>(session).query(kSelectOne);
+    release_reader(std::move(reader));
   }
 
   void drop_all_tables() override {
