@@ -4,7 +4,9 @@
 // reference), then in many seeded random orders, with ~20% of deliveries duplicated (same svix-id,
 // often concurrently), 4 at a time, each order to a fresh server on a fresh database file; every
 // end state must equal the reference: the whole database, less our generated ids and wall-clock
-// times (db_state.mjs).
+// times (db_state.mjs). Variants: the same story with API keys and sessions present (inserted once
+// their users and organizations exist), and a dozen seeded random stories (slugs from a small pool
+// handed around, custom roles, re-adds, deletions) in a few orders each.
 //
 // Reproduce a failure: the message prints the seed; CONVERGENCE_SEED=<seed> CONVERGENCE_ORDERINGS=1
 // node --test tests/interop/convergence.test.mjs replays exactly that ordering first.
@@ -28,6 +30,10 @@ const ORDERINGS = Number(process.env.CONVERGENCE_ORDERINGS ?? (ENGINE === 'postg
 const BATCHES = 4; // separate tests, so that each stays far below the runner's per-test timeout
 const FIRST_SEED = Number(process.env.CONVERGENCE_SEED ?? 20240528);
 const CONCURRENCY = 4;
+// SRC BUG (reported; PostgreSQL only): concurrent slug hand-overs can lose a slug grant (see
+// "concurrent slug hand-over" in webhooks.test.mjs); the story hands "acme" from acme to globex,
+// so on PostgreSQL the fixed-story orderings are todo until src/ is fixed. Remove this then.
+const PG_SLUG_RACE = ENGINE === 'postgres' ? 'src bug (PostgreSQL): concurrent resolve_slug loses a slug grant' : undefined;
 const DUPLICATE_RATE = 0.2;
 // Fresh database files on tmpfs when there is one: this test is about order, not fsync
 // (crash.test.mjs covers durability, on the ordinary temporary directory). On PostgreSQL the
@@ -317,17 +323,143 @@ for (let batch = 0; batch < BATCHES; batch += 1) {
   const seeds = seedsFor(batch, BATCHES, ORDERINGS);
   if (!seeds.length) continue;
   test(`random orders with duplicates end as in-order delivery (seeds ${seeds[0]}…${seeds.at(-1)})`,
-    (t) => checkSeeds(t, 'plain', seeds));
+    { todo: PG_SLUG_RACE }, (t) => checkSeeds(t, 'plain', seeds));
 }
 
 const CASCADE_ORDERINGS = Math.ceil(ORDERINGS / 4);
 test(`with API keys and sessions present, random orders end as in-order delivery (${CASCADE_ORDERINGS} orders)`,
-  (t) => checkSeeds(t, 'keysAndSessions', seedsFor(0, 1, CASCADE_ORDERINGS)));
+  { todo: PG_SLUG_RACE }, (t) => checkSeeds(t, 'keysAndSessions', seedsFor(0, 1, CASCADE_ORDERINGS)));
 
-// SRC BUG (reported): a session in the context of a deleted organization, of a deleted user, ends
-// at whichever deletion was delivered first, not at the earlier one (the cascades only revoke
-// rows whose revoked_at IS NULL; memberships lower deleted_at to the earliest). See the matching
-// test in webhooks.test.mjs. Remove the todo once src/ is fixed.
-test(`SRC BUG: a session ended by two deletions converges too (${CASCADE_ORDERINGS} orders)`,
-  { todo: 'src bug: end_sessions_of_user/organization keep the first revoked_at instead of the earliest' },
-  (t) => checkSeeds(t, 'conflictingSessions', seedsFor(0, 1, CASCADE_ORDERINGS)));
+// A session in the context of a deleted organization, of a deleted user, ends at the earlier
+// deletion whichever was delivered first (this test found it; fixed in src by 49444aa).
+test(`with a session ended by two deletions, random orders end as in-order delivery (${CASCADE_ORDERINGS} orders)`,
+  { todo: PG_SLUG_RACE }, (t) => checkSeeds(t, 'conflictingSessions', seedsFor(0, 1, CASCADE_ORDERINGS)));
+
+// ---- random stories ----------------------------------------------------------------------------
+
+// A random but realistic Clerk story (seeded): up to 6 users and 4 organizations, slugs from a pool
+// of 4 (Clerk keeps them unique among live organizations at every moment, so renames and deletions
+// hand them around), memberships with legacy, current and unknown roles, role changes, removals,
+// re-adds, user and organization deletions. Nothing happens to an entity after its deletion, and a
+// deletion ends its memberships in Clerk without events of their own (our cascade).
+function randomStory(seed, steps) {
+  const random = prng(seed);
+  const pick = (items) => items[Math.floor(random() * items.length)];
+  let clock = T0;
+  const tick = () => (clock += 1000);
+  const users = {};
+  const orgs = {};
+  const memberships = {};
+  const events = [];
+  const emit = (label, payload) => events.push({ label, svixId: clerkId('msg', `random:${seed}:${events.length}`), payload });
+  const SLUGS = ['alpha', 'beta', 'gamma', 'delta'];
+  const ROLES = ['org:admin', 'org:member', 'admin', 'basic_member', 'org:viewer', 'org:auditor'];
+  const live = (entities) => Object.values(entities).filter((entity) => !entity.deleted);
+  const publicUser = (u) => ({ name: u.name, email: u.email, firstName: u.firstName, lastName: u.lastName, imageUrl: u.imageUrl });
+  const snapshot = (m) => ({ name: m.key, role: m.role, org: { ...orgs[m.org] }, user: publicUser(users[m.user]), createdAt: m.createdAt, updatedAt: m.updatedAt });
+  const freeSlugs = () => SLUGS.filter((slug) => !live(orgs).some((o) => o.slug === slug));
+  let userCount = 0;
+  let orgCount = 0;
+  let membershipCount = 0;
+  for (let step = 0; step < steps; step += 1) {
+    const op = random();
+    if (op < 0.12) {
+      if (userCount >= 6) continue;
+      const at = tick();
+      const name = `r${seed}u${userCount++}`;
+      users[name] = { name, email: `${name}@example.com`, firstName: name, lastName: 'Random', imageUrl: `https://img.clerk.com/${name}.png`, createdAt: at, updatedAt: at };
+      emit(`user.created ${name}`, userCreated(users[name], { timestamp: at }));
+    } else if (op < 0.22) {
+      if (orgCount >= 4 || !freeSlugs().length) continue;
+      const at = tick();
+      const name = `r${seed}o${orgCount++}`;
+      orgs[name] = { name, slug: pick(freeSlugs()), createdAt: at, updatedAt: at };
+      emit(`organization.created ${name} ${orgs[name].slug}`, organizationCreated(orgs[name], { timestamp: at }));
+    } else if (op < 0.32) {
+      if (!live(users).length) continue;
+      const user = pick(live(users));
+      const at = tick();
+      Object.assign(user, { lastName: `Random${at % 100000}`, updatedAt: at, email: random() < 0.3 ? `${user.name}.${at % 100000}@example.com` : user.email });
+      emit(`user.updated ${user.name}`, userUpdated(user, { timestamp: at }));
+    } else if (op < 0.45) {
+      if (!live(orgs).length) continue;
+      const org = pick(live(orgs));
+      const at = tick();
+      const slug = random() < 0.6 && freeSlugs().length ? pick(freeSlugs()) : org.slug;
+      Object.assign(org, { slug, displayName: `Org ${at % 100000}`, updatedAt: at });
+      emit(`organization.updated ${org.name} ${slug}`, organizationUpdated(org, { timestamp: at }));
+    } else if (op < 0.49) {
+      if (live(users).length < 2) continue;
+      const user = pick(live(users));
+      const at = tick();
+      user.deleted = true;
+      for (const m of live(memberships)) if (m.user === user.name) m.deleted = true;
+      emit(`user.deleted ${user.name}`, userDeleted(userId(user.name), { timestamp: at }));
+    } else if (op < 0.52) {
+      if (live(orgs).length < 2) continue;
+      const org = pick(live(orgs));
+      const at = tick();
+      org.deleted = true;
+      for (const m of live(memberships)) if (m.org === org.name) m.deleted = true;
+      emit(`organization.deleted ${org.name}`, organizationDeleted(orgId(org.name), { timestamp: at }));
+    } else if (op < 0.72) {
+      if (!live(users).length || !live(orgs).length) continue;
+      const user = pick(live(users));
+      const org = pick(live(orgs));
+      if (live(memberships).some((m) => m.user === user.name && m.org === org.name)) continue;
+      const at = tick();
+      const key = `r${seed}m${membershipCount++}`;
+      memberships[key] = { key, user: user.name, org: org.name, role: pick(ROLES), createdAt: at, updatedAt: at };
+      emit(`organizationMembership.created ${key} ${user.name}@${org.name}`, membershipCreated(snapshot(memberships[key]), { timestamp: at }));
+    } else if (op < 0.86) {
+      if (!live(memberships).length) continue;
+      const m = pick(live(memberships));
+      const at = tick();
+      Object.assign(m, { role: pick(ROLES), updatedAt: at });
+      emit(`organizationMembership.updated ${m.key} ${m.role}`, membershipUpdated(snapshot(m), { timestamp: at }));
+    } else {
+      if (!live(memberships).length) continue;
+      const m = pick(live(memberships));
+      const at = tick();
+      m.deleted = true;
+      emit(`organizationMembership.deleted ${m.key}`, membershipDeleted(snapshot(m), { timestamp: at }));
+    }
+  }
+  return events;
+}
+
+const RANDOM_STORIES = Number(process.env.CONVERGENCE_STORIES ?? (ENGINE === 'postgres' ? 6 : 12));
+const RANDOM_STORY_ORDERS = 5;
+test(`random stories (${RANDOM_STORIES}, 60 steps each): ${RANDOM_STORY_ORDERS} random orders each end as in-order delivery`, async (t) => {
+  const started = Date.now();
+  for (let n = 0; n < RANDOM_STORIES; n += 1) {
+    const storySeed = FIRST_SEED + 1000 + n;
+    const events = randomStory(storySeed, 60);
+    let expected;
+    {
+      const { server, close } = await freshServer();
+      try {
+        for (const event of events) expectOutcome(assert, await server.post(event.svixId, event.payload), 'applied', event.label);
+        expected = server.dump();
+      } finally {
+        await close();
+      }
+    }
+    for (let o = 0; o < RANDOM_STORY_ORDERS; o += 1) {
+      const random = prng(storySeed * 31 + o);
+      const deliveries = shuffle(events, random);
+      for (const event of events) {
+        if (random() < DUPLICATE_RATE) deliveries.splice(Math.floor(random() * (deliveries.length + 1)), 0, event);
+      }
+      const { server, close } = await freshServer();
+      try {
+        await deliver(server, deliveries, CONCURRENCY);
+        assert.deepEqual(server.dump(), expected, `story seed ${storySeed}, order ${o}; the story was\n  `
+          + events.map((e) => e.label).join('\n  ') + '\nthe delivery order\n  ' + deliveries.map((e) => e.label).join('\n  '));
+      } finally {
+        await close();
+      }
+    }
+  }
+  t.diagnostic(`${RANDOM_STORIES} random stories × ${RANDOM_STORY_ORDERS} orders in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+});
