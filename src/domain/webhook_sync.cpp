@@ -99,18 +99,23 @@ void resolve_slug(ApplyContext& ctx, const std::string& clerk_slug, const std::s
   }
   // Release first, then grant: the unique index is checked statement by statement. Each change
   // of an organization's effective slug is audited as that organization's own change.
-  auto set_slug = [&](const storage::SlugClaim& claim, const std::optional<std::string>& slug) {
-    storage::set_organization_slug(ctx.session, claim.id, slug);
+  auto audit_slug = [&](const storage::SlugClaim& claim, const std::optional<std::string>& slug) {
     if (claim.clerk_id == acting_clerk_id) return;
     ctx.audit(claim.id, "organization.slug_changed", "organization", claim.id,
               {{"clerk_id", claim.clerk_id}, {"slug", optional_json(claim.slug)}},
               {{"clerk_id", claim.clerk_id}, {"slug", optional_json(slug)}});
   };
   for (const auto& claim : claims) {
-    if (!claim.deleted && &claim != winner && claim.slug) set_slug(claim, std::nullopt);
+    if (!claim.deleted && &claim != winner && claim.slug == clerk_slug &&
+        storage::release_organization_slug(ctx.session, claim.id, clerk_slug)) {
+      audit_slug(claim, std::nullopt);
+    }
   }
   for (const auto& claim : claims) {
-    if ((claim.deleted || &claim == winner) && claim.slug != clerk_slug) set_slug(claim, clerk_slug);
+    if ((claim.deleted || &claim == winner) && claim.slug != clerk_slug &&
+        storage::grant_organization_slug(ctx.session, claim.id, clerk_slug)) {
+      audit_slug(claim, clerk_slug);
+    }
   }
 }
 

@@ -37,8 +37,14 @@ constexpr Query kUpdateOrganizationData{
 constexpr Query kFindSlugClaims{"find_slug_claims",
                                 "SELECT id, clerk_id, slug, clerk_updated_at, deleted_at FROM organizations "
                                 "WHERE clerk_slug = $1"};
-constexpr Query kSetOrganizationSlug{"set_organization_slug",
-                                     "UPDATE organizations SET slug = $2, updated_at = $3 WHERE id = $1"};
+// Both conditional, so that on PostgreSQL an update that waited for another instance's transaction
+// re-checks the row it finds then (READ COMMITTED) instead of undoing what that one decided.
+constexpr Query kReleaseOrganizationSlug{
+    "release_organization_slug", "UPDATE organizations SET slug = NULL, updated_at = $3 WHERE id = $1 AND slug = $2"};
+constexpr Query kGrantOrganizationSlug{
+    "grant_organization_slug",
+    "UPDATE organizations SET slug = $2, updated_at = $3 WHERE id = $1 AND clerk_slug = $2 "
+    "AND (slug IS NULL OR slug <> $2)"};
 constexpr Query kSoftDeleteOrganization{"soft_delete_organization",
                                         "UPDATE organizations SET deleted_at = $2, updated_at = $3 "
                                         "WHERE id = $1 AND (deleted_at IS NULL OR deleted_at > $2)"};
@@ -196,9 +202,14 @@ std::vector<SlugClaim> find_slug_claims(Session& session, const std::string& cle
   return claims;
 }
 
-void set_organization_slug(Session& session, const std::string& id, const std::optional<std::string>& slug) {
-  Value params[] = {id, opt(slug), util::now_ms()};
-  session.execute(kSetOrganizationSlug, params);
+bool release_organization_slug(Session& session, const std::string& id, const std::string& slug) {
+  Value params[] = {id, slug, util::now_ms()};
+  return session.execute(kReleaseOrganizationSlug, params) > 0;
+}
+
+bool grant_organization_slug(Session& session, const std::string& id, const std::string& slug) {
+  Value params[] = {id, slug, util::now_ms()};
+  return session.execute(kGrantOrganizationSlug, params) > 0;
 }
 
 bool soft_delete_organization(Session& session, const std::string& id, int64_t at) {

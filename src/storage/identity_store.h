@@ -71,7 +71,10 @@ void insert_organization(Session& session, OrganizationRecord& organization);
 bool update_organization_data(Session& session, const OrganizationRecord& organization);
 // Every organization whose clerk_slug is `clerk_slug`.
 std::vector<SlugClaim> find_slug_claims(Session& session, const std::string& clerk_slug);
-void set_organization_slug(Session& session, const std::string& id, const std::optional<std::string>& slug);
+// Clears the organization's effective slug if it is still `slug`; true when it did.
+bool release_organization_slug(Session& session, const std::string& id, const std::string& slug);
+// Sets the organization's effective slug to `slug` if Clerk still gives it that slug; true when it did.
+bool grant_organization_slug(Session& session, const std::string& id, const std::string& slug);
 bool soft_delete_organization(Session& session, const std::string& id, int64_t at);
 
 std::optional<MembershipRecord> find_membership_by_clerk_id(Session& session, const std::string& clerk_id);

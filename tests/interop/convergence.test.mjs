@@ -33,7 +33,6 @@ const CONCURRENCY = 4;
 // SRC BUG (reported; PostgreSQL only): concurrent slug hand-overs can lose a slug grant (see
 // "concurrent slug hand-over" in webhooks.test.mjs); the story hands "acme" from acme to globex,
 // so on PostgreSQL the fixed-story orderings are todo until src/ is fixed. Remove this then.
-const PG_SLUG_RACE = ENGINE === 'postgres' ? 'src bug (PostgreSQL): concurrent resolve_slug loses a slug grant' : undefined;
 const DUPLICATE_RATE = 0.2;
 // Fresh database files on tmpfs when there is one: this test is about order, not fsync
 // (crash.test.mjs covers durability, on the ordinary temporary directory). On PostgreSQL the
@@ -323,17 +322,17 @@ for (let batch = 0; batch < BATCHES; batch += 1) {
   const seeds = seedsFor(batch, BATCHES, ORDERINGS);
   if (!seeds.length) continue;
   test(`random orders with duplicates end as in-order delivery (seeds ${seeds[0]}…${seeds.at(-1)})`,
-    { todo: PG_SLUG_RACE }, (t) => checkSeeds(t, 'plain', seeds));
+    (t) => checkSeeds(t, 'plain', seeds));
 }
 
 const CASCADE_ORDERINGS = Math.ceil(ORDERINGS / 4);
 test(`with API keys and sessions present, random orders end as in-order delivery (${CASCADE_ORDERINGS} orders)`,
-  { todo: PG_SLUG_RACE }, (t) => checkSeeds(t, 'keysAndSessions', seedsFor(0, 1, CASCADE_ORDERINGS)));
+  (t) => checkSeeds(t, 'keysAndSessions', seedsFor(0, 1, CASCADE_ORDERINGS)));
 
 // A session in the context of a deleted organization, of a deleted user, ends at the earlier
 // deletion whichever was delivered first (this test found it; fixed in src by 49444aa).
 test(`with a session ended by two deletions, random orders end as in-order delivery (${CASCADE_ORDERINGS} orders)`,
-  { todo: PG_SLUG_RACE }, (t) => checkSeeds(t, 'conflictingSessions', seedsFor(0, 1, CASCADE_ORDERINGS)));
+  (t) => checkSeeds(t, 'conflictingSessions', seedsFor(0, 1, CASCADE_ORDERINGS)));
 
 // ---- random stories ----------------------------------------------------------------------------
 

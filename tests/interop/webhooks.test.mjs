@@ -422,13 +422,12 @@ test('slugs: the live claimant with the newest Clerk data holds a slug; a rename
   assert.equal(new Set(live).size, live.length, 'slugs are unique among live organizations');
 });
 
-// SRC BUG (reported; PostgreSQL only): two concurrent organization.updated deliveries, one renaming
-// A away from slug "x", the other giving B "x", can leave A with slug NULL for good. B's
-// resolve_slug("x") read A's old row (clerk_slug "x", slug "x") and releases it with an UPDATE by id
-// that, under READ COMMITTED, waits for A's transaction and then overwrites the "x2" A just granted
-// itself. SQLite serialises writes, so it passes there. Remove the todo once src/ is fixed.
+// Found as a bug on PostgreSQL: two concurrent organization.updated deliveries, one renaming A away
+// from slug "x", the other giving B "x", could leave A with slug NULL for good (B's release of A's
+// old slug waited for A's transaction, then overwrote A's new slug). Releases and grants are now
+// conditional on the row they find. SQLite serialises writes, so it always passed there.
 test('concurrent slug hand-over: the organization that renamed away keeps its new slug',
-  { todo: ENGINE === 'postgres' ? 'src bug (PostgreSQL): concurrent resolve_slug loses a slug grant' : undefined }, async (t) => {
+  async (t) => {
     const s = await serve(t);
     const lost = [];
     for (let i = 0; i < 20; i += 1) {
