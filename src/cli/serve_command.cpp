@@ -98,7 +98,7 @@ int run_serve(const Args& args) {
     // stop() is a no-op until the accept loop runs: repeat until serve() has returned.
     while (!serving_done) {
       server.stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   });
 

@@ -30,11 +30,14 @@ constexpr size_t kMaxBodyBytes = 1024 * 1024;
 constexpr size_t kMaxQueuedConnections = 4096;
 
 // httplib's own pool has an unbounded queue; this one makes the accept loop wait instead, so
-// connections beyond it stay in the kernel's listen backlog rather than in our memory.
+// connections beyond it stay in the kernel's listen backlog rather than in our memory. Threads are
+// started as connections need them (each kept-alive connection holds one), up to max_threads:
+// starting all of them up front costs milliseconds at start and memory when idle.
 class BoundedThreadPool final : public httplib::TaskQueue {
  public:
-  BoundedThreadPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
-    for (size_t idx = 0; idx < threads; ++idx) workers_.emplace_back([this] { work(); });
+  BoundedThreadPool(size_t max_threads, size_t max_queued) : max_threads_(max_threads), max_queued_(max_queued) {
+    std::lock_guard lock(mutex_);
+    for (size_t idx = 0; idx < std::min<size_t>(kInitialThreads, max_threads_); ++idx) start_worker();
   }
 
   void enqueue(std::function<void()> fn) override {
@@ -42,6 +45,7 @@ class BoundedThreadPool final : public httplib::TaskQueue {
       std::unique_lock lock(mutex_);
       space_.wait(lock, [&] { return jobs_.size() < max_queued_ || shutdown_; });
       jobs_.push_back(std::move(fn));
+      if (idle_ < jobs_.size() && workers_.size() < max_threads_) start_worker();
     }
     ready_.notify_one();
   }
@@ -57,12 +61,18 @@ class BoundedThreadPool final : public httplib::TaskQueue {
   }
 
  private:
+  static constexpr size_t kInitialThreads = 4;
+
+  void start_worker() { workers_.emplace_back([this] { work(); }); }  // with mutex_ held
+
   void work() {
     for (;;) {
       std::function<void()> fn;
       {
         std::unique_lock lock(mutex_);
+        ++idle_;
         ready_.wait(lock, [&] { return !jobs_.empty() || shutdown_; });
+        --idle_;
         if (jobs_.empty()) return;  // shut down and drained: queued connections were served first
         fn = std::move(jobs_.front());
         jobs_.pop_front();
@@ -72,7 +82,9 @@ class BoundedThreadPool final : public httplib::TaskQueue {
     }
   }
 
+  size_t max_threads_;
   size_t max_queued_;
+  size_t idle_ = 0;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::condition_variable space_;

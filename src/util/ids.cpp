@@ -1,5 +1,10 @@
 #include "util/ids.h"
 
+#include <sys/random.h>
+
+#include <cstdint>
+#include <random>
+
 #include "util/crypto.h"
 #include "util/time.h"
 
@@ -16,6 +21,18 @@ std::string new_uuid_v7() {
          hex.substr(20);
 }
 
-std::string new_request_id() { return hex_encode(random_bytes(8)); }
+// Request ids need to be unique, not secret: a per-thread generator seeded once from the kernel
+// keeps OpenSSL's DRBG (its locks and fork check) off every request's path.
+std::string new_request_id() {
+  thread_local std::mt19937_64 generator = [] {
+    uint64_t seed = 0;
+    if (::getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed)) {
+      seed = static_cast<uint64_t>(now_ms()) ^ reinterpret_cast<uintptr_t>(&seed);
+    }
+    return std::mt19937_64(seed);
+  }();
+  uint64_t value = generator();
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(&value), sizeof value));
+}
 
 }  // namespace mcp::util
