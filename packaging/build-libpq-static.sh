@@ -106,25 +106,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# A deb-src entry for the Debian archive (the same one packaging/fetch-httplib.sh adds).
-src_list=/etc/apt/sources.list.d/mcp-admin-deb-src.sources
+# A deb-src entry for the Debian archive, for `apt-get source`.
 if ! grep -rqsE "^(Types:.*deb-src|deb-src )" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-  echo "$me: adding a deb-src entry ($src_list)" >&2
-  "${sudo_cmd[@]}" tee "$src_list" >/dev/null <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  apt_updated=0
-  apt_update
+  "$here/ensure-deb-src.sh"
+  apt_updated=1
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/libpq-static.XXXXXX")

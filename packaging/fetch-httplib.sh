@@ -12,24 +12,7 @@ target="$deps_dir/httplib/httplib.h"
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
-src_list=/etc/apt/sources.list.d/mcp-admin-deb-src.sources
-if ! grep -rqsE "^(Types:.*deb-src|deb-src )" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-  echo "fetch-httplib: adding a deb-src entry ($src_list)" >&2
-  "${sudo_cmd[@]}" tee "$src_list" >/dev/null <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  "${sudo_cmd[@]}" apt-get update -qq >/dev/null
-fi
+"$top/packaging/ensure-deb-src.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
