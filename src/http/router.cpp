@@ -20,8 +20,8 @@ std::vector<std::string_view> split_path(std::string_view path) {
 }
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, std::string summary, Handler handler) {
-  Route route{std::move(method), std::move(pattern), std::move(summary), std::move(handler), {}};
+void Router::add(std::string method, std::string pattern, std::string summary, Handler handler, RouteDoc doc) {
+  Route route{std::move(method), std::move(pattern), std::move(summary), std::move(handler), std::move(doc), {}};
   for (std::string_view segment : split_path(route.pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
 }

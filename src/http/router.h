@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 namespace mcp::http {
 
@@ -21,17 +22,36 @@ struct RequestContext {
 
 using Handler = std::function<void(RequestContext&)>;
 
+// A query parameter a route reads, for the OpenAPI document.
+struct QueryParam {
+  std::string name;
+  std::string type = "string";  // JSON Schema type: string | integer | boolean
+  std::string description;
+};
+
+// What the OpenAPI document says about a route beyond its method, path and summary. Path
+// parameters come from the pattern itself.
+struct RouteDoc {
+  std::string tag;                             // groups routes in the document ("organizations")
+  bool authenticated = false;                  // needs Authorization: Bearer (API key or Clerk JWT)
+  std::vector<QueryParam> query;               // query parameters it reads
+  nlohmann::json request_schema;               // JSON Schema of the body; null when it takes none
+  int success_status = 200;                    // 200, 201 or 204
+  nlohmann::json response_schema;              // JSON Schema of the success body; null when none
+};
+
 struct Route {
   std::string method;   // GET, POST, PUT, PATCH, DELETE
   std::string pattern;  // /api/v1/organizations/{id}
   std::string summary;  // one line, for docs
   Handler handler;
+  RouteDoc doc;
   std::vector<std::string> segments;
 };
 
 class Router {
  public:
-  void add(std::string method, std::string pattern, std::string summary, Handler handler);
+  void add(std::string method, std::string pattern, std::string summary, Handler handler, RouteDoc doc = {});
 
   // Runs the matching route; answers 404 (no such path) or 405 with Allow (path exists, not this method).
   // HEAD is served by the GET route.
