@@ -13,9 +13,13 @@ App::App(Config config, std::unique_ptr<storage::Database> database)
     webhook_verifier_ = std::make_unique<domain::WebhookVerifier>(config_.webhook_secrets);
   }
   webhook_sync_ = std::make_unique<domain::WebhookSync>(*database_, domain::RoleMap(config_.role_map));
+  usage_ = std::make_unique<UsageRecorder>(*database_);
+  authenticator_ = std::make_unique<Authenticator>(*database_, config_, *usage_);
 }
 
 App::~App() {
+  // Usage counted in memory reaches the database before it closes.
+  if (usage_) usage_->stop();
   if (database_) database_->close();
 }
 

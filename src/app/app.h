@@ -3,7 +3,9 @@
 #include <memory>
 #include <string>
 
+#include "app/authenticator.h"
 #include "app/config.h"
+#include "app/usage_recorder.h"
 #include "domain/webhook_signature.h"
 #include "domain/webhook_sync.h"
 #include "storage/database.h"
@@ -28,6 +30,11 @@ class App {
   const domain::WebhookVerifier* webhook_verifier() const { return webhook_verifier_.get(); }
   domain::WebhookSync& webhook_sync() { return *webhook_sync_; }
 
+  // Credentials → principals (API keys, Clerk session tokens).
+  Authenticator& authenticator() { return *authenticator_; }
+  // API-key usage, written once a second off the request path.
+  UsageRecorder& usage() { return *usage_; }
+
   // A real round trip to the database, every call.
   HealthReport check_health();
 
@@ -36,6 +43,8 @@ class App {
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<domain::WebhookVerifier> webhook_verifier_;
   std::unique_ptr<domain::WebhookSync> webhook_sync_;
+  std::unique_ptr<UsageRecorder> usage_;
+  std::unique_ptr<Authenticator> authenticator_;
 };
 
 }  // namespace mcp::app

@@ -1,10 +1,13 @@
 #include "app/config.h"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
 
 #include "app/dotenv.h"
+#include "domain/api_key.h"
 #include "domain/role_map.h"
 #include "util/crypto.h"
 
@@ -59,7 +62,8 @@ const std::vector<std::string>& known_variables() {
       "DATABASE_URL",     "HOST",      "PORT",          "CLERK_WEBHOOK_SECRET",   "CLERK_JWT_KEY",
       "CLERK_JWKS_FILE",  "CLERK_AUTHORIZED_PARTIES",   "NODE_ENV",               "MCP_ADMIN_ENV",
       "MCP_ADMIN_BOOTSTRAP_KEY",   "LOG_LEVEL", "LOG_FORMAT", "CLERK_ROLE_MAP", "MCP_ADMIN_HTTP_THREADS",
-      "MCP_ADMIN_TLS_CERT",        "MCP_ADMIN_TLS_KEY", "MCP_ADMIN_DB_POOL"};
+      "MCP_ADMIN_TLS_CERT",        "MCP_ADMIN_TLS_KEY", "MCP_ADMIN_DB_POOL",
+      "MCP_ADMIN_TRUSTED_PROXIES"};
   return names;
 }
 
@@ -135,7 +139,7 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
     }
   }
   config.bootstrap_key = setting("MCP_ADMIN_BOOTSTRAP_KEY");
-  if (config.bootstrap_key && config.bootstrap_key->rfind("mcp_sk_", 0) != 0) {
+  if (config.bootstrap_key && !domain::api_key_prefix(*config.bootstrap_key)) {
     throw ConfigError("MCP_ADMIN_BOOTSTRAP_KEY must look like an API key: 'mcp_sk_' followed by at least 43 "
                       "base62/base64url characters");
   }
@@ -145,6 +149,16 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
       domain::RoleMap check(config.role_map);
     } catch (const std::invalid_argument& e) {
       throw ConfigError(e.what());
+    }
+  }
+  if (auto v = setting("MCP_ADMIN_TRUSTED_PROXIES")) {
+    for (const std::string& proxy : split(*v, ',')) {
+      unsigned char address[16];
+      if (inet_pton(AF_INET, proxy.c_str(), address) != 1 && inet_pton(AF_INET6, proxy.c_str(), address) != 1) {
+        throw ConfigError("MCP_ADMIN_TRUSTED_PROXIES: '" + proxy +
+                          "' is not an IP address (give the proxies' addresses, comma-separated, e.g. 127.0.0.1,::1)");
+      }
+      config.trusted_proxies.push_back(proxy);
     }
   }
   if (auto v = setting("MCP_ADMIN_HTTP_THREADS")) {

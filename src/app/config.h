@@ -31,6 +31,8 @@ struct Config {
   std::vector<std::string> authorized_parties;
   std::string environment = "development";
   std::optional<std::string> bootstrap_key;
+  // MCP_ADMIN_TRUSTED_PROXIES: peers whose X-Forwarded-For is believed (audit rows' ip).
+  std::vector<std::string> trusted_proxies;
   std::string role_map;  // CLERK_ROLE_MAP: "org:owner=ADMIN,org:billing=VIEWER"
   util::LogLevel log_level = util::LogLevel::Info;
   util::LogFormat log_format = util::LogFormat::Text;

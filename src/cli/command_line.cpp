@@ -28,6 +28,7 @@ const std::map<std::string, std::string>& flag_variables() {
       {"tls-cert", "MCP_ADMIN_TLS_CERT"},
       {"tls-key", "MCP_ADMIN_TLS_KEY"},
       {"db-pool", "MCP_ADMIN_DB_POOL"},
+      {"trusted-proxies", "MCP_ADMIN_TRUSTED_PROXIES"},
   };
   return map;
 }
@@ -52,6 +53,8 @@ void add_settings_options(po::options_description& options, unsigned which) {
         "CLERK_AUTHORIZED_PARTIES: comma list of accepted azp values");
     add("bootstrap-key", po::value<std::string>()->value_name("KEY"),
         "MCP_ADMIN_BOOTSTRAP_KEY: a platform-admin API key accepted from the start");
+    add("trusted-proxies", po::value<std::string>()->value_name("LIST"),
+        "MCP_ADMIN_TRUSTED_PROXIES: comma list of proxy IPs whose X-Forwarded-For is believed");
     add("role-map", po::value<std::string>()->value_name("MAP"),
         "CLERK_ROLE_MAP: extra Clerk roles, e.g. org:owner=ADMIN,org:billing=VIEWER");
     add("http-threads", po::value<std::string>()->value_name("N"),

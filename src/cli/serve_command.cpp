@@ -77,6 +77,9 @@ int run_serve(const Args& args) {
       auto seeded = domain::run_seed(*db);
       util::log_info("seed", {{"inserted", seeded.inserted}, {"present", seeded.present}});
     }
+    if (config.bootstrap_key && app::ensure_bootstrap_key(*db, *config.bootstrap_key)) {
+      util::log_info("bootstrap API key stored (platform admin)");
+    }
   } catch (const storage::StorageError& e) {
     throw CommandFailed(e.what());
   }
@@ -109,6 +112,7 @@ int run_serve(const Args& args) {
   serving_done = true;
   pthread_kill(signal_waiter.native_handle(), SIGTERM);  // wakes the waiter if serve() ended otherwise
   signal_waiter.join();
+  app.usage().stop();
   app.database().close();
   util::log_info("stopped");
   return 0;

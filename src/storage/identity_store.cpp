@@ -10,6 +10,9 @@ namespace {
 constexpr Query kFindUserByClerkId{"find_user_by_clerk_id",
                                    "SELECT id, clerk_id, email, first_name, last_name, image_url, metadata, "
                                    "last_sign_in_at, clerk_updated_at, deleted_at FROM users WHERE clerk_id = $1"};
+constexpr Query kFindUser{"find_user",
+                          "SELECT id, clerk_id, email, first_name, last_name, image_url, metadata, "
+                          "last_sign_in_at, clerk_updated_at, deleted_at FROM users WHERE id = $1"};
 constexpr Query kInsertUser{"insert_user",
                             "INSERT INTO users (id, clerk_id, email, first_name, last_name, image_url, metadata, "
                             "last_sign_in_at, clerk_updated_at, deleted_at, created_at, updated_at) "
@@ -26,6 +29,10 @@ constexpr Query kFindOrganizationByClerkId{
     "find_organization_by_clerk_id",
     "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at "
     "FROM organizations WHERE clerk_id = $1"};
+constexpr Query kFindOrganization{
+    "find_organization",
+    "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at "
+    "FROM organizations WHERE id = $1"};
 constexpr Query kInsertOrganization{
     "insert_organization",
     "INSERT INTO organizations (id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, "
@@ -136,6 +143,24 @@ std::optional<Record> find_one(Session& session, const Query& query, std::initia
 
 std::optional<UserRecord> find_user_by_clerk_id(Session& session, const std::string& clerk_id) {
   return find_one<UserRecord>(session, kFindUserByClerkId, {clerk_id}, user_from);
+}
+
+std::optional<UserRecord> find_user(Session& session, const std::string& id) {
+  return find_one<UserRecord>(session, kFindUser, {id}, user_from);
+}
+
+std::optional<UserRecord> find_user_by_any_id(Session& session, const std::string& id_or_clerk_id) {
+  return id_or_clerk_id.rfind("user_", 0) == 0 ? find_user_by_clerk_id(session, id_or_clerk_id)
+                                               : find_user(session, id_or_clerk_id);
+}
+
+std::optional<OrganizationRecord> find_organization(Session& session, const std::string& id) {
+  return find_one<OrganizationRecord>(session, kFindOrganization, {id}, organization_from);
+}
+
+std::optional<OrganizationRecord> find_organization_by_any_id(Session& session, const std::string& id_or_clerk_id) {
+  return id_or_clerk_id.rfind("org_", 0) == 0 ? find_organization_by_clerk_id(session, id_or_clerk_id)
+                                              : find_organization(session, id_or_clerk_id);
 }
 
 void insert_user(Session& session, UserRecord& user) {

@@ -56,6 +56,9 @@ struct MembershipRecord {
 };
 
 std::optional<UserRecord> find_user_by_clerk_id(Session& session, const std::string& clerk_id);
+std::optional<UserRecord> find_user(Session& session, const std::string& id);
+// By Clerk id when it looks like one ("user_…"), else by internal id: what {id} in a URL accepts.
+std::optional<UserRecord> find_user_by_any_id(Session& session, const std::string& id_or_clerk_id);
 // Inserts with a new id (set on the record).
 void insert_user(Session& session, UserRecord& user);
 // Writes every data field and clerk_updated_at, never deleted_at, unless the stored data is newer
@@ -66,6 +69,9 @@ bool update_user_data(Session& session, const UserRecord& user);
 bool soft_delete_user(Session& session, const std::string& id, int64_t at);
 
 std::optional<OrganizationRecord> find_organization_by_clerk_id(Session& session, const std::string& clerk_id);
+std::optional<OrganizationRecord> find_organization(Session& session, const std::string& id);
+// By Clerk id when it looks like one ("org_…"), else by internal id: what {id} in a URL accepts.
+std::optional<OrganizationRecord> find_organization_by_any_id(Session& session, const std::string& id_or_clerk_id);
 void insert_organization(Session& session, OrganizationRecord& organization);
 // As update_user_data: every data field (slug and clerk_slug included), unless the stored data is newer.
 bool update_organization_data(Session& session, const OrganizationRecord& organization);

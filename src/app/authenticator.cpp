@@ -1,0 +1,141 @@
+#include "app/authenticator.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "app/config.h"
+#include "app/usage_recorder.h"
+#include "domain/api_key.h"
+#include "domain/jwt_verifier.h"
+#include "storage/api_key_store.h"
+#include "storage/audit_store.h"
+#include "storage/database.h"
+#include "storage/identity_store.h"
+#include "storage/session_store.h"
+
+namespace mcp::app {
+
+namespace {
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("CLERK_JWKS_FILE '" + path + "' cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+}  // namespace
+
+Authenticator::Authenticator(storage::Database& db, const Config& config, UsageRecorder& usage)
+    : db_(db), usage_(usage) {
+  if (config.jwt_key || config.jwks_file) {
+    std::optional<std::string> jwks;
+    if (config.jwks_file) jwks = read_file(*config.jwks_file);
+    try {
+      jwt_ = std::make_unique<domain::JwtVerifier>(config.jwt_key, jwks, config.authorized_parties);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(std::string("CLERK_JWT_KEY / CLERK_JWKS_FILE: ") + e.what());
+    }
+  }
+}
+
+Authenticator::~Authenticator() = default;
+
+domain::Principal Authenticator::authenticate(std::string_view credential, int64_t now_ms) {
+  if (credential.empty()) {
+    throw Unauthenticated("No credential: send Authorization: Bearer <API key or Clerk session token>.");
+  }
+  if (domain::looks_like_jwt(credential)) return authenticate_session_token(credential, now_ms);
+  return authenticate_api_key(credential, now_ms);
+}
+
+domain::Principal Authenticator::authenticate_api_key(std::string_view credential, int64_t now_ms) {
+  auto prefix = domain::api_key_prefix(credential);
+  if (!prefix) throw Unauthenticated("The credential is neither an API key (mcp_sk_…) nor a session token.");
+  auto key = storage::read_value(db_, [&](storage::Session& session) {
+    return storage::find_api_key_by_prefix(session, *prefix);
+  });
+  if (!key || !domain::api_key_matches(credential, key->key_hash)) throw Unauthenticated("The API key is not known.");
+  if (key->revoked_at && *key->revoked_at <= now_ms) throw Unauthenticated("The API key has been revoked.");
+  if (key->expires_at && *key->expires_at <= now_ms) throw Unauthenticated("The API key has expired.");
+  usage_.record(key->id, now_ms);
+  domain::Principal principal;
+  principal.kind = domain::Principal::Kind::ApiKey;
+  principal.actor_id = key->id;
+  principal.platform_admin = !key->organization_id.has_value();
+  principal.organization_id = key->organization_id;
+  if (key->organization_id) principal.role = key->role;
+  return principal;
+}
+
+domain::Principal Authenticator::authenticate_session_token(std::string_view token, int64_t now_ms) {
+  if (!jwt_) {
+    throw Unauthenticated("Session tokens are not accepted: set CLERK_JWT_KEY or CLERK_JWKS_FILE to verify them.");
+  }
+  domain::SessionClaims claims;
+  try {
+    claims = jwt_->verify(token, now_ms);
+  } catch (const domain::TokenRejected& e) {
+    throw Unauthenticated(e.what());
+  }
+  domain::Principal principal;
+  principal.kind = domain::Principal::Kind::User;
+  principal.clerk_user_id = claims.subject;
+  principal.clerk_session_id = claims.session_id;
+  bool known = false;
+  db_.read([&](storage::Session& session) {
+    auto user = storage::find_user_by_clerk_id(session, claims.subject);
+    if (!user || user->deleted_at) return;
+    known = true;
+    principal.actor_id = user->id;
+    principal.user_id = user->id;
+    // The active organization: the token's own claim, else the one switched to through the API.
+    std::optional<std::string> organization_id;
+    if (claims.org_id) {
+      auto organization = storage::find_organization_by_clerk_id(session, *claims.org_id);
+      if (organization && !organization->deleted_at) organization_id = organization->id;
+    } else if (claims.session_id) {
+      auto user_session = storage::find_session_by_clerk_session_id(session, *claims.session_id);
+      if (user_session && user_session->user_id == user->id && !user_session->revoked_at &&
+          (!user_session->expires_at || *user_session->expires_at > now_ms)) {
+        organization_id = user_session->organization_id;
+      }
+    }
+    // The synced membership decides the role: a token minted before a removal cannot outlive it.
+    if (organization_id) {
+      if (auto membership = storage::find_live_membership(session, *organization_id, user->id)) {
+        principal.organization_id = organization_id;
+        principal.role = membership->role;
+      }
+    }
+  });
+  if (!known) {
+    throw Unauthenticated("The token's user is not known here (deleted, or its user.created webhook has not been "
+                          "delivered yet).");
+  }
+  return principal;
+}
+
+bool ensure_bootstrap_key(storage::Database& db, const std::string& secret) {
+  domain::NewApiKey stored = domain::describe_api_key(secret);
+  return storage::write_value(db, [&](storage::Session& session) {
+    storage::ApiKeyRecord key;
+    key.name = "bootstrap (MCP_ADMIN_BOOTSTRAP_KEY)";
+    key.prefix = stored.prefix;
+    key.key_hash = stored.hash;
+    key.role = "ADMIN";
+    key.created_by = "system";
+    bool created = storage::insert_api_key_if_absent(session, key);
+    if (created) {
+      storage::AuditEntry entry;
+      entry.actor_type = "system";
+      entry.action = "api_key.created";
+      entry.target_type = "api_key";
+      entry.target_id = key.id;
+      entry.changes = {{"before", nullptr}, {"after", {{"name", key.name}, {"prefix", key.prefix}, {"platform", true}}}};
+      storage::insert_audit_log(session, entry);
+    }
+    return created;
+  });
+}
+
+}  // namespace mcp::app

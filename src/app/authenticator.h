@@ -1,0 +1,56 @@
+#pragma once
+// Turns a presented credential (an API key or a Clerk session token) into a Principal, or refuses
+// it with a reason safe to show (401). The decision about what the principal may do is
+// domain::authorize's.
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "domain/principal.h"
+
+namespace mcp::storage {
+class Database;
+}
+namespace mcp::domain {
+class JwtVerifier;
+}
+
+namespace mcp::app {
+
+struct Config;
+class UsageRecorder;
+
+// No credential, an unknown/expired/revoked key, a bad or expired token: 401. Never carries the credential.
+class Unauthenticated : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Authenticator {
+ public:
+  // Loads the JWT keys (CLERK_JWT_KEY, CLERK_JWKS_FILE); throws ConfigError when they cannot be used.
+  Authenticator(storage::Database& db, const Config& config, UsageRecorder& usage);
+  ~Authenticator();
+
+  // Reads what it needs from the database (one read transaction). Counts the use of an API key.
+  domain::Principal authenticate(std::string_view credential, int64_t now_ms);
+
+  // The verifier, or null when neither CLERK_JWT_KEY nor CLERK_JWKS_FILE is set.
+  const domain::JwtVerifier* jwt_verifier() const { return jwt_.get(); }
+
+ private:
+  domain::Principal authenticate_api_key(std::string_view credential, int64_t now_ms);
+  domain::Principal authenticate_session_token(std::string_view token, int64_t now_ms);
+
+  storage::Database& db_;
+  UsageRecorder& usage_;
+  std::unique_ptr<domain::JwtVerifier> jwt_;
+};
+
+// Ensures MCP_ADMIN_BOOTSTRAP_KEY exists as a platform-admin key (stored hashed). A bootstrap key
+// that was revoked stays revoked. Returns true when it created the row.
+bool ensure_bootstrap_key(storage::Database& db, const std::string& secret);
+
+}  // namespace mcp::app
