@@ -13,4 +13,14 @@ void add_health_routes(Router& router, app::App& app);
 // POST /api/webhooks/clerk (Svix-signed Clerk events).
 void add_webhook_routes(Router& router, app::App& app);
 
+// /api/v1 (DESIGN.md §4.2-4.3): every route authenticates and calls domain::authorize.
+void add_organization_routes(Router& router, app::App& app);  // organizations, members
+void add_user_routes(Router& router, app::App& app);          // users
+void add_mcp_server_routes(Router& router, app::App& app);    // the MCP server registry
+void add_service_routes(Router& router, app::App& app);       // organization services with config
+void add_api_key_routes(Router& router, app::App& app);       // organization API keys
+void add_session_routes(Router& router, app::App& app);       // sessions, active-organization switching
+void add_audit_log_routes(Router& router, app::App& app);     // the audit trail
+void add_gateway_routes(Router& router, app::App& app);       // forward auth for MCP gateways
+
 }  // namespace mcp::http

@@ -225,6 +225,14 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
   Router& router = impl_->router;
   add_health_routes(router, app);
   add_webhook_routes(router, app);
+  add_organization_routes(router, app);
+  add_user_routes(router, app);
+  add_mcp_server_routes(router, app);
+  add_service_routes(router, app);
+  add_api_key_routes(router, app);
+  add_session_routes(router, app);
+  add_audit_log_routes(router, app);
+  add_gateway_routes(router, app);
 
   size_t threads = static_cast<size_t>(config.http_threads);
   svr.new_task_queue = [threads] { return new BoundedThreadPool(threads, kMaxQueuedConnections); };

@@ -42,7 +42,8 @@ export function cleanEnv(extra = {}) {
   const env = { ...process.env };
   for (const key of ['DATABASE_URL', 'HOST', 'PORT', 'CLERK_WEBHOOK_SECRET', 'CLERK_JWT_KEY', 'CLERK_JWKS_FILE',
     'CLERK_AUTHORIZED_PARTIES', 'NODE_ENV', 'MCP_ADMIN_ENV', 'MCP_ADMIN_BOOTSTRAP_KEY', 'LOG_LEVEL', 'LOG_FORMAT',
-    'CLERK_ROLE_MAP', 'MCP_ADMIN_HTTP_THREADS', 'MCP_ADMIN_TLS_CERT', 'MCP_ADMIN_TLS_KEY']) delete env[key];
+    'CLERK_ROLE_MAP', 'MCP_ADMIN_HTTP_THREADS', 'MCP_ADMIN_TLS_CERT', 'MCP_ADMIN_TLS_KEY', 'MCP_ADMIN_DB_POOL',
+    'MCP_ADMIN_TRUSTED_PROXIES']) delete env[key];
   return { ...env, ...extra };
 }
 

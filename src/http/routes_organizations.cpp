@@ -1,0 +1,13 @@
+// /api/v1 routes: organizations and their members (being written).
+#include "app/app.h"
+#include "http/router.h"
+#include "http/routes.h"
+
+namespace mcp::http {
+
+void add_organization_routes(Router& router, app::App& app) {
+  (void)router;
+  (void)app;
+}
+
+}  // namespace mcp::http
