@@ -1,10 +1,15 @@
 #include "http/router.h"
 
+#include <algorithm>
+
 #include "http/problem.h"
 
 namespace mcp::http {
 
 namespace {
+// Set by dispatch, read by the logger on the same worker thread: no locks on the request path.
+thread_local int t_matched_pattern = Router::kNoRoute;
+
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> segments;
   size_t start = 1;
@@ -23,6 +28,9 @@ std::vector<std::string_view> split_path(std::string_view path) {
 void Router::add(std::string method, std::string pattern, std::string summary, Handler handler, RouteDoc doc) {
   Route route{std::move(method), std::move(pattern), std::move(summary), std::move(handler), std::move(doc), {}};
   for (std::string_view segment : split_path(route.pattern)) route.segments.emplace_back(segment);
+  auto known = std::find(patterns_.begin(), patterns_.end(), route.pattern);
+  route.pattern_index = static_cast<size_t>(known - patterns_.begin());
+  if (known == patterns_.end()) patterns_.push_back(route.pattern);
   routes_.push_back(std::move(route));
 }
 
@@ -40,12 +48,20 @@ bool Router::match(const Route& route, const std::vector<std::string_view>& path
   return true;
 }
 
+int Router::take_matched_pattern() {
+  int matched = t_matched_pattern;
+  t_matched_pattern = kNoRoute;
+  return matched;
+}
+
 void Router::dispatch(const httplib::Request& req, httplib::Response& res) const {
+  t_matched_pattern = kNoRoute;
   std::vector<std::string_view> path = split_path(req.path);
   std::string_view method = req.method == "HEAD" ? std::string_view("GET") : std::string_view(req.method);
   std::string allowed;
   for (const Route& route : routes_) {
     if (!match(route, path, nullptr)) continue;
+    t_matched_pattern = static_cast<int>(route.pattern_index);
     if (route.method == method) {
       RequestContext context{req, res, {}};
       match(route, path, &context.params);
@@ -57,10 +73,13 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res) const
   if (!allowed.empty()) {
     if (allowed.find("GET") != std::string::npos) allowed += ", HEAD";
     res.set_header("Allow", allowed);
-    send_problem(res, 405, "The method " + req.method + " is not allowed on " + req.path + "; allowed: " + allowed);
+    send_problem(res, 405, "The method " + req.method + " is not allowed on " + req.path + "; allowed: " + allowed,
+                 {{"code", "method_not_allowed"}});
     return;
   }
-  send_problem(res, 404, "There is nothing at " + req.path + ".");
+  // The "code" member tells the router's "no such path" apart from a handler's 404 (no such
+  // resource); the type stays about:blank, as for every other problem.
+  send_problem(res, 404, "There is nothing at " + req.path + ".", {{"code", "no_route"}});
 }
 
 }  // namespace mcp::http

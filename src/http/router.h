@@ -1,6 +1,6 @@
 #pragma once
-// The route table: the one list of what is served, used to dispatch (with 404 and 405) and, later,
-// to describe the API. Patterns are paths with {name} segments: /api/v1/organizations/{id}.
+// The route table: the one list of what is served, used to dispatch (with 404 and 405), to describe
+// the API (openapi.h) and to label the request metrics by pattern (metrics.h). Patterns are paths with {name} segments: /api/v1/organizations/{id}.
 #include <functional>
 #include <map>
 #include <string>
@@ -32,12 +32,15 @@ struct QueryParam {
 // What the OpenAPI document says about a route beyond its method, path and summary. Path
 // parameters come from the pattern itself.
 struct RouteDoc {
-  std::string tag;                             // groups routes in the document ("organizations")
+  std::string tag = {};                        // groups routes in the document ("organizations")
   bool authenticated = false;                  // needs Authorization: Bearer (API key or Clerk JWT)
-  std::vector<QueryParam> query;               // query parameters it reads
-  nlohmann::json request_schema;               // JSON Schema of the body; null when it takes none
+  std::vector<QueryParam> query = {};          // query parameters it reads
+  nlohmann::json request_schema = {};          // JSON Schema of the body; null when it takes none
   int success_status = 200;                    // 200, 201 or 204
-  nlohmann::json response_schema;              // JSON Schema of the success body; null when none
+  nlohmann::json response_schema = {};         // JSON Schema of the success body; null when none
+  std::string response_content_type = "application/json";  // of the success body (/metrics: text/plain)
+  std::vector<int> error_statuses = {};        // problem statuses beyond the usual ones (503, 409, ...)
+  bool api_key_header = false;                 // also takes X-API-Key instead of Authorization (the gateway)
 };
 
 struct Route {
@@ -47,6 +50,7 @@ struct Route {
   Handler handler;
   RouteDoc doc;
   std::vector<std::string> segments;
+  size_t pattern_index = 0;  // index into Router::patterns(): routes sharing a pattern share it
 };
 
 class Router {
@@ -59,9 +63,19 @@ class Router {
 
   const std::vector<Route>& routes() const { return routes_; }
 
+  // The distinct patterns, in the order first added: the bounded `route` label of the metrics.
+  const std::vector<std::string>& patterns() const { return patterns_; }
+
+  static constexpr int kNoRoute = -1;
+
+  // The pattern index the last dispatch on this thread matched (also when it answered 405), or
+  // kNoRoute; resets it. The server's logger runs on the thread that dispatched, after the response.
+  static int take_matched_pattern();
+
  private:
   static bool match(const Route& route, const std::vector<std::string_view>& path, PathParams* params);
   std::vector<Route> routes_;
+  std::vector<std::string> patterns_;
 };
 
 }  // namespace mcp::http
