@@ -13,6 +13,9 @@ void add_health_routes(Router& router, app::App& app);
 // POST /api/webhooks/clerk (Svix-signed Clerk events).
 void add_webhook_routes(Router& router, app::App& app);
 
+// GET /api/openapi.json (generated from the route table), GET /metrics (Prometheus text).
+void add_meta_routes(Router& router, app::App& app);
+
 // /api/v1 (DESIGN.md §4.2-4.3): every route authenticates and calls domain::authorize.
 void add_organization_routes(Router& router, app::App& app);  // organizations, members
 void add_user_routes(Router& router, app::App& app);          // users

@@ -1,6 +1,7 @@
 // POST /api/webhooks/clerk: verify the Svix signature on the raw bytes, then hand the delivery to
 // the sync, and answer 2xx only once it is durably committed.
 #include "app/app.h"
+#include "http/metrics.h"
 #include "http/problem.h"
 #include "http/router.h"
 #include "http/routes.h"
@@ -38,6 +39,7 @@ void add_webhook_routes(Router& router, app::App& app) {
                std::string request_id = ctx.res.get_header_value("X-Request-Id");
                const domain::WebhookVerifier* verifier = app.webhook_verifier();
                if (!verifier) {
+                 record_webhook_outcome("unavailable");
                  send_problem(ctx.res, 503,
                               "CLERK_WEBHOOK_SECRET is not set: copy the endpoint's signing secret (whsec_…) from "
                               "Clerk's Webhooks page into .env.local and restart mcp-admin.");
@@ -54,6 +56,7 @@ void add_webhook_routes(Router& router, app::App& app) {
                                                      {"svix_id", headers.id.substr(0, 64)},
                                                      {"request_id", request_id},
                                                      {"bytes", req.body.size()}});
+                 record_webhook_outcome("rejected");
                  send_problem(ctx.res, malformed ? 400 : 401, domain::describe(*failure));
                  return;
                }
@@ -64,6 +67,7 @@ void add_webhook_routes(Router& router, app::App& app) {
                } catch (const storage::StorageError& e) {
                  util::log_error("webhook not stored", {{"svix_id", headers.id}, {"request_id", request_id},
                                                         {"error", e.what()}});
+                 record_webhook_outcome("unavailable");
                  send_problem(ctx.res, 503, "The delivery could not be stored; it was not applied. Retry later.");
                  return;
                }
@@ -74,6 +78,7 @@ void add_webhook_routes(Router& router, app::App& app) {
                          "webhook", {{"svix_id", headers.id}, {"type", result.type},
                                      {"outcome", outcome_name(result.outcome)}, {"changes", result.changes},
                                      {"request_id", request_id}});
+               record_webhook_outcome(outcome_name(result.outcome));
                if (result.outcome == domain::DeliveryOutcome::Invalid) {
                  send_problem(ctx.res, 400, "The payload was kept but not applied: " + result.error);
                  return;

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "app/app.h"
+#include "http/metrics.h"
 #include "http/problem.h"
 #include "http/router.h"
 #include "http/routes.h"
@@ -225,6 +226,7 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
   Router& router = impl_->router;
   add_health_routes(router, app);
   add_webhook_routes(router, app);
+  add_meta_routes(router, app);
   add_organization_routes(router, app);
   add_user_routes(router, app);
   add_mcp_server_routes(router, app);
@@ -306,6 +308,8 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
       ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_timing.start).count();
       t_timing.active = false;
     }
+    // Labelled by the pattern the router matched, never the raw path (unbounded, may carry ids).
+    record_request(req.method, Router::take_matched_pattern(), res.status, ms / 1000);
     util::LogLevel level = res.status >= 500 ? util::LogLevel::Error : util::LogLevel::Info;
     if (!util::log_enabled(level)) return;
     // The path only: query strings may carry tokens.
