@@ -9,10 +9,10 @@ namespace {
 
 constexpr Query kFindUserByClerkId{"find_user_by_clerk_id",
                                    "SELECT id, clerk_id, email, first_name, last_name, image_url, metadata, "
-                                   "last_sign_in_at, clerk_updated_at, deleted_at FROM users WHERE clerk_id = $1"};
+                                   "last_sign_in_at, clerk_updated_at, deleted_at, created_at, updated_at FROM users WHERE clerk_id = $1"};
 constexpr Query kFindUser{"find_user",
                           "SELECT id, clerk_id, email, first_name, last_name, image_url, metadata, "
-                          "last_sign_in_at, clerk_updated_at, deleted_at FROM users WHERE id = $1"};
+                          "last_sign_in_at, clerk_updated_at, deleted_at, created_at, updated_at FROM users WHERE id = $1"};
 constexpr Query kInsertUser{"insert_user",
                             "INSERT INTO users (id, clerk_id, email, first_name, last_name, image_url, metadata, "
                             "last_sign_in_at, clerk_updated_at, deleted_at, created_at, updated_at) "
@@ -27,12 +27,12 @@ constexpr Query kSoftDeleteUser{"soft_delete_user",
 
 constexpr Query kFindOrganizationByClerkId{
     "find_organization_by_clerk_id",
-    "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at "
-    "FROM organizations WHERE clerk_id = $1"};
+    "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at, created_at, "
+    "updated_at FROM organizations WHERE clerk_id = $1"};
 constexpr Query kFindOrganization{
     "find_organization",
-    "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at "
-    "FROM organizations WHERE id = $1"};
+    "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at, created_at, "
+    "updated_at FROM organizations WHERE id = $1"};
 constexpr Query kInsertOrganization{
     "insert_organization",
     "INSERT INTO organizations (id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, "
@@ -58,12 +58,12 @@ constexpr Query kSoftDeleteOrganization{"soft_delete_organization",
 
 constexpr Query kFindMembershipByClerkId{
     "find_membership_by_clerk_id",
-    "SELECT id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, clerk_updated_at, deleted_at "
-    "FROM organization_memberships WHERE clerk_id = $1"};
+    "SELECT id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, clerk_updated_at, deleted_at, "
+    "created_at, updated_at FROM organization_memberships WHERE clerk_id = $1"};
 constexpr Query kFindLiveMembership{
     "find_live_membership",
-    "SELECT id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, clerk_updated_at, deleted_at "
-    "FROM organization_memberships WHERE organization_id = $1 AND user_id = $2 AND deleted_at IS NULL"};
+    "SELECT id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, clerk_updated_at, deleted_at, "
+    "created_at, updated_at FROM organization_memberships WHERE organization_id = $1 AND user_id = $2 AND deleted_at IS NULL"};
 constexpr Query kInsertMembership{
     "insert_membership",
     "INSERT INTO organization_memberships (id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, "
@@ -100,27 +100,79 @@ constexpr Query kEndSessionsOfUser{
     "end_sessions_of_user",
     "UPDATE sessions SET revoked_at = $2, updated_at = $3 WHERE user_id = $1 AND (revoked_at IS NULL OR revoked_at > $2) RETURNING id"};
 
+// Admin listings (GET /api/v1/...): by id, which is creation order (UUIDv7), after a cursor id.
+#define MCP_USER_COLUMNS                                                                                      \
+  "u.id, u.clerk_id, u.email, u.first_name, u.last_name, u.image_url, u.metadata, u.last_sign_in_at, " \
+  "u.clerk_updated_at, u.deleted_at, u.created_at, u.updated_at"
+#define MCP_ORGANIZATION_COLUMNS                                                                                \
+  "o.id, o.clerk_id, o.name, o.slug, o.clerk_slug, o.image_url, o.metadata, o.clerk_updated_at, o.deleted_at, " \
+  "o.created_at, o.updated_at"
+#define MCP_MEMBERSHIP_COLUMNS                                                                                    \
+  "m.id, m.clerk_id, m.organization_id, m.user_id, m.role, m.clerk_role, m.clerk_created_at, m.clerk_updated_at, " \
+  "m.deleted_at, m.created_at, m.updated_at"
+constexpr Query kListOrganizations{"list_organizations",
+                                   "SELECT " MCP_ORGANIZATION_COLUMNS " FROM organizations o WHERE o.id > $1 "
+                                   "AND ($2 OR o.deleted_at IS NULL) ORDER BY o.id LIMIT $3"};
+constexpr Query kListOrganizationsOfUser{
+    "list_organizations_of_user",
+    "SELECT " MCP_ORGANIZATION_COLUMNS " FROM organizations o JOIN organization_memberships m "
+    "ON m.organization_id = o.id AND m.deleted_at IS NULL WHERE m.user_id = $1 AND o.deleted_at IS NULL "
+    "AND o.id > $2 ORDER BY o.id LIMIT $3"};
+constexpr Query kListMembers{"list_members",
+                             "SELECT " MCP_MEMBERSHIP_COLUMNS ", " MCP_USER_COLUMNS
+                             " FROM organization_memberships m JOIN users u ON u.id = m.user_id "
+                             "WHERE m.organization_id = $1 AND m.deleted_at IS NULL AND m.id > $2 ORDER BY m.id LIMIT $3"};
+constexpr Query kListUsers{"list_users",
+                           "SELECT " MCP_USER_COLUMNS " FROM users u WHERE u.id > $1 AND ($2 OR u.deleted_at IS NULL) "
+                           "ORDER BY u.id LIMIT $3"};
+constexpr Query kListUsersOfOrganization{
+    "list_users_of_organization",
+    "SELECT " MCP_USER_COLUMNS " FROM users u JOIN organization_memberships m ON m.user_id = u.id "
+    "AND m.deleted_at IS NULL WHERE m.organization_id = $1 AND u.deleted_at IS NULL AND u.id > $2 "
+    "ORDER BY u.id LIMIT $3"};
+#undef MCP_USER_COLUMNS
+#undef MCP_ORGANIZATION_COLUMNS
+#undef MCP_MEMBERSHIP_COLUMNS
+// An operator's edit through the API: the slug it sets is both the effective one and Clerk's view
+// until Clerk says otherwise.
+constexpr Query kUpdateOrganizationFields{
+    "update_organization_fields",
+    "UPDATE organizations SET name = $2, slug = $3, clerk_slug = $3, image_url = $4, metadata = $5, updated_at = $6 "
+    "WHERE id = $1 AND deleted_at IS NULL"};
+constexpr Query kUpdateMembershipRole{"update_membership_role",
+                                      "UPDATE organization_memberships SET role = $2, updated_at = $3 "
+                                      "WHERE id = $1 AND deleted_at IS NULL"};
+
 nlohmann::json parse_json_column(const Row& row, size_t idx) {
   auto parsed = nlohmann::json::parse(row.text(idx), nullptr, false);
   return parsed.is_discarded() ? nlohmann::json::object() : parsed;
 }
 
 UserRecord user_from(const Row& row) {
-  return UserRecord{row.text(0),        row.text(1),        row.opt_text(2),
+  UserRecord user{row.text(0),        row.text(1),        row.opt_text(2),
                     row.opt_text(3),    row.opt_text(4),    row.opt_text(5),
                     parse_json_column(row, 6), row.opt_int64(7), row.opt_int64(8),
                     row.opt_int64(9)};
+  user.created_at = row.int64(10);
+  user.updated_at = row.int64(11);
+  return user;
 }
 
 OrganizationRecord organization_from(const Row& row) {
-  return OrganizationRecord{row.text(0),     row.text(1),     row.text(2),
+  OrganizationRecord organization{row.text(0),     row.text(1),     row.text(2),
                             row.opt_text(3), row.opt_text(4), row.opt_text(5),
                             parse_json_column(row, 6), row.opt_int64(7), row.opt_int64(8)};
+  organization.created_at = row.int64(9);
+  organization.updated_at = row.int64(10);
+  return organization;
 }
 
 MembershipRecord membership_from(const Row& row) {
-  return MembershipRecord{row.text(0),     row.text(1),      row.text(2),      row.text(3),     row.text(4),
-                          row.opt_text(5), row.opt_int64(6), row.opt_int64(7), row.opt_int64(8)};
+  MembershipRecord membership{row.text(0),     row.text(1),      row.text(2),      row.text(3),     row.text(4),
+                              row.opt_text(5), row.opt_int64(6), row.opt_int64(7), row.opt_int64(8)};
+  membership.created_at = row.int64(9);
+  membership.updated_at = row.int64(10);
+  return membership;
 }
 
 std::vector<std::string> first_column(const Rows& rows) {
@@ -314,6 +366,67 @@ std::vector<std::string> end_sessions_of_organization(Session& session, const st
 std::vector<std::string> end_sessions_of_user(Session& session, const std::string& user_id, int64_t at) {
   Value params[] = {user_id, at, util::now_ms()};
   return first_column(session.query(kEndSessionsOfUser, params));
+}
+
+std::vector<OrganizationRecord> list_organizations(Session& session, const std::optional<std::string>& after_id,
+                                                   int limit, bool include_deleted) {
+  Value params[] = {after_id.value_or(""), include_deleted, int64_t{limit}};
+  std::vector<OrganizationRecord> out;
+  for (const Row& row : session.query(kListOrganizations, params)) out.push_back(organization_from(row));
+  return out;
+}
+
+std::vector<OrganizationRecord> list_organizations_of_user(Session& session, const std::string& user_id,
+                                                           const std::optional<std::string>& after_id, int limit) {
+  Value params[] = {user_id, after_id.value_or(""), int64_t{limit}};
+  std::vector<OrganizationRecord> out;
+  for (const Row& row : session.query(kListOrganizationsOfUser, params)) out.push_back(organization_from(row));
+  return out;
+}
+
+std::vector<MemberRecord> list_members(Session& session, const std::string& organization_id,
+                                       const std::optional<std::string>& after_id, int limit) {
+  Value params[] = {organization_id, after_id.value_or(""), int64_t{limit}};
+  std::vector<MemberRecord> out;
+  for (const Row& row : session.query(kListMembers, params)) {
+    MemberRecord member{membership_from(row), {}};
+    // The user's columns follow the membership's 11.
+    std::vector<Value> cells;
+    for (size_t idx = 11; idx < row.size(); ++idx) {
+      if (row.is_null(idx)) cells.emplace_back(std::monostate{});
+      else cells.emplace_back(row.text(idx));
+    }
+    member.user = user_from(Row(std::move(cells)));
+    out.push_back(std::move(member));
+  }
+  return out;
+}
+
+std::vector<UserRecord> list_users(Session& session, const std::optional<std::string>& after_id, int limit,
+                                   bool include_deleted) {
+  Value params[] = {after_id.value_or(""), include_deleted, int64_t{limit}};
+  std::vector<UserRecord> out;
+  for (const Row& row : session.query(kListUsers, params)) out.push_back(user_from(row));
+  return out;
+}
+
+std::vector<UserRecord> list_users_of_organization(Session& session, const std::string& organization_id,
+                                                   const std::optional<std::string>& after_id, int limit) {
+  Value params[] = {organization_id, after_id.value_or(""), int64_t{limit}};
+  std::vector<UserRecord> out;
+  for (const Row& row : session.query(kListUsersOfOrganization, params)) out.push_back(user_from(row));
+  return out;
+}
+
+bool update_organization_fields(Session& session, const OrganizationRecord& organization) {
+  Value params[] = {organization.id,         organization.name,          opt(organization.slug),
+                    opt(organization.image_url), organization.metadata.dump(), util::now_ms()};
+  return session.execute(kUpdateOrganizationFields, params) > 0;
+}
+
+bool update_membership_role(Session& session, const std::string& id, const std::string& role) {
+  Value params[] = {id, role, util::now_ms()};
+  return session.execute(kUpdateMembershipRole, params) > 0;
 }
 
 }  // namespace mcp::storage

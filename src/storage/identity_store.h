@@ -21,6 +21,7 @@ struct UserRecord {
   std::optional<int64_t> last_sign_in_at;
   std::optional<int64_t> clerk_updated_at;  // NULL: known only from a membership's nested data
   std::optional<int64_t> deleted_at;
+  int64_t created_at = 0, updated_at = 0;  // set when read
 };
 
 struct OrganizationRecord {
@@ -33,6 +34,7 @@ struct OrganizationRecord {
   nlohmann::json metadata = nlohmann::json::object();
   std::optional<int64_t> clerk_updated_at;
   std::optional<int64_t> deleted_at;
+  int64_t created_at = 0, updated_at = 0;  // set when read
 };
 
 // An organization's claim on a slug, for deciding who holds it.
@@ -53,6 +55,7 @@ struct MembershipRecord {
   std::optional<std::string> clerk_role;
   std::optional<int64_t> clerk_created_at, clerk_updated_at;
   std::optional<int64_t> deleted_at;
+  int64_t created_at = 0, updated_at = 0;  // set when read
 };
 
 std::optional<UserRecord> find_user_by_clerk_id(Session& session, const std::string& clerk_id);
@@ -107,5 +110,30 @@ std::vector<std::string> revoke_api_keys_of_organization(Session& session, const
 // end wins, as for deletions); returns the ids changed.
 std::vector<std::string> end_sessions_of_organization(Session& session, const std::string& organization_id, int64_t at);
 std::vector<std::string> end_sessions_of_user(Session& session, const std::string& user_id, int64_t at);
+
+// ---- Admin API: listings by id (creation order) after a cursor id, and operator edits ----
+
+struct MemberRecord {
+  MembershipRecord membership;
+  UserRecord user;
+};
+
+std::vector<OrganizationRecord> list_organizations(Session& session, const std::optional<std::string>& after_id,
+                                                   int limit, bool include_deleted);
+// Live organizations in which the user has a live membership.
+std::vector<OrganizationRecord> list_organizations_of_user(Session& session, const std::string& user_id,
+                                                           const std::optional<std::string>& after_id, int limit);
+// Live memberships of the organization with their users.
+std::vector<MemberRecord> list_members(Session& session, const std::string& organization_id,
+                                       const std::optional<std::string>& after_id, int limit);
+std::vector<UserRecord> list_users(Session& session, const std::optional<std::string>& after_id, int limit,
+                                   bool include_deleted);
+// Live users with a live membership in the organization.
+std::vector<UserRecord> list_users_of_organization(Session& session, const std::string& organization_id,
+                                                   const std::optional<std::string>& after_id, int limit);
+// name, slug (effective and Clerk's), image_url, metadata of a live organization; false when none.
+bool update_organization_fields(Session& session, const OrganizationRecord& organization);
+// The role of a live membership; false when none.
+bool update_membership_role(Session& session, const std::string& id, const std::string& role);
 
 }  // namespace mcp::storage
