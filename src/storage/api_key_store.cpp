@@ -36,6 +36,12 @@ constexpr Query kAddApiKeyUsage{
     "UPDATE api_keys SET usage_count = usage_count + $2, "
     "last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < $3 THEN $3 ELSE last_used_at END WHERE id = $1"};
 
+// Engine-specific by nature: SQLite has one writer and no FOR SHARE.
+constexpr Query kLockLiveOrganizationPostgres{
+    "lock_live_organization_postgres", "SELECT id FROM organizations WHERE id = $1 AND deleted_at IS NULL FOR SHARE"};
+constexpr Query kLockLiveOrganizationSqlite{"lock_live_organization_sqlite",
+                                            "SELECT id FROM organizations WHERE id = $1 AND deleted_at IS NULL"};
+
 #undef MCP_API_KEY_COLUMNS
 
 ApiKeyRecord api_key_from(const Row& row) {
@@ -113,6 +119,13 @@ std::vector<ApiKeyRecord> list_all_api_keys(Session& session, const std::optiona
 bool revoke_api_key(Session& session, const std::string& id, int64_t at) {
   Value params[] = {id, at};
   return session.execute(kRevokeApiKey, params) > 0;
+}
+
+bool lock_live_organization(Session& session, const std::string& organization_id) {
+  Value params[] = {organization_id};
+  const Query& query =
+      session.engine() == Engine::Postgres ? kLockLiveOrganizationPostgres : kLockLiveOrganizationSqlite;
+  return !session.query(query, params).empty();
 }
 
 void add_api_key_usage(Session& session, const std::string& id, int64_t count, int64_t at) {

@@ -41,6 +41,12 @@ std::vector<ApiKeyRecord> list_all_api_keys(Session& session, const std::optiona
 // revoked_at := at unless already revoked; true when it changed.
 bool revoke_api_key(Session& session, const std::string& id, int64_t at);
 
+// Whether the organization exists and is not deleted. On PostgreSQL it also holds the row (FOR SHARE)
+// until the transaction ends, so that a key created now and an organization deletion on another
+// instance cannot miss each other: either the deletion waits and its cascade revokes the new key,
+// or the key's creation sees the deletion.
+bool lock_live_organization(Session& session, const std::string& organization_id);
+
 // Adds uses counted off the request path: usage_count += count, last_used_at := max(last_used_at, at).
 void add_api_key_usage(Session& session, const std::string& id, int64_t count, int64_t at);
 

@@ -6,15 +6,74 @@
 namespace mcp::storage {
 
 namespace {
+
+#define MCP_SERVER_COLUMNS \
+  "id, slug, name, description, url, transport, capabilities, is_active, created_at, updated_at"
+
 constexpr Query kInsertServerIfAbsent{
     "insert_mcp_server_if_absent",
-    "INSERT INTO mcp_servers (id, slug, name, description, url, transport, capabilities, is_active, created_at, "
-    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (slug) DO NOTHING RETURNING id"};
-constexpr Query kListServers{
-    "list_mcp_servers",
-    "SELECT id, slug, name, description, url, transport, capabilities, is_active, created_at, updated_at "
-    "FROM mcp_servers ORDER BY slug"};
+    "INSERT INTO mcp_servers (" MCP_SERVER_COLUMNS
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (slug) DO NOTHING RETURNING id"};
+constexpr Query kInsertServer{"insert_mcp_server",
+                              "INSERT INTO mcp_servers (" MCP_SERVER_COLUMNS
+                              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"};
+constexpr Query kListServers{"list_mcp_servers", "SELECT " MCP_SERVER_COLUMNS " FROM mcp_servers ORDER BY slug"};
+constexpr Query kListServersPage{"list_mcp_servers_page",
+                                 "SELECT " MCP_SERVER_COLUMNS
+                                 " FROM mcp_servers WHERE id > $1 ORDER BY id LIMIT $2"};
+constexpr Query kFindServer{"find_mcp_server", "SELECT " MCP_SERVER_COLUMNS " FROM mcp_servers WHERE id = $1"};
+constexpr Query kFindServerBySlug{"find_mcp_server_by_slug",
+                                  "SELECT " MCP_SERVER_COLUMNS " FROM mcp_servers WHERE slug = $1"};
+constexpr Query kUpdateServer{"update_mcp_server",
+                              "UPDATE mcp_servers SET slug = $2, name = $3, description = $4, url = $5, transport = $6, "
+                              "capabilities = $7, is_active = $8, updated_at = $9 WHERE id = $1 AND updated_at = $10"};
+constexpr Query kDeleteServer{"delete_mcp_server", "DELETE FROM mcp_servers WHERE id = $1"};
+
+#undef MCP_SERVER_COLUMNS
+
+McpServerRecord server_from(const Row& row) {
+  McpServerRecord server;
+  server.id = row.text(0);
+  server.slug = row.text(1);
+  server.name = row.text(2);
+  server.description = row.opt_text(3);
+  server.url = row.opt_text(4);
+  server.transport = row.text(5);
+  server.capabilities = nlohmann::json::parse(row.text(6), nullptr, false);
+  if (server.capabilities.is_discarded()) server.capabilities = nlohmann::json::object();
+  server.is_active = row.boolean(7);
+  server.created_at = row.int64(8);
+  server.updated_at = row.int64(9);
+  return server;
+}
+
+std::vector<McpServerRecord> servers_from(const Rows& rows) {
+  std::vector<McpServerRecord> servers;
+  servers.reserve(rows.size());
+  for (const Row& row : rows) servers.push_back(server_from(row));
+  return servers;
+}
+
+std::optional<McpServerRecord> find_one(Session& session, const Query& query, const std::string& key) {
+  Value params[] = {key};
+  Rows rows = session.query(query, params);
+  if (rows.empty()) return std::nullopt;
+  return server_from(rows.front());
+}
+
 }  // namespace
+
+bool is_mcp_server_id(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (size_t idx = 0; idx < text.size(); ++idx) {
+    char c = text[idx];
+    bool dash_position = idx == 8 || idx == 13 || idx == 18 || idx == 23;
+    if (dash_position ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
 
 bool insert_mcp_server_if_absent(Session& session, McpServerRecord& server) {
   server.id = util::new_uuid_v7();
@@ -25,23 +84,53 @@ bool insert_mcp_server_if_absent(Session& session, McpServerRecord& server) {
   return !session.query(kInsertServerIfAbsent, params).empty();
 }
 
-std::vector<McpServerRecord> list_mcp_servers(Session& session) {
-  std::vector<McpServerRecord> servers;
-  for (const Row& row : session.query(kListServers)) {
-    McpServerRecord server;
-    server.id = row.text(0);
-    server.slug = row.text(1);
-    server.name = row.text(2);
-    server.description = row.opt_text(3);
-    server.url = row.opt_text(4);
-    server.transport = row.text(5);
-    server.capabilities = nlohmann::json::parse(row.text(6), nullptr, false);
-    server.is_active = row.boolean(7);
-    server.created_at = row.int64(8);
-    server.updated_at = row.int64(9);
-    servers.push_back(std::move(server));
-  }
-  return servers;
+void insert_mcp_server(Session& session, McpServerRecord& server) {
+  server.id = util::new_uuid_v7();
+  server.created_at = server.updated_at = util::now_ms();
+  Value params[] = {server.id,        server.slug,          server.name,
+                    opt(server.description), opt(server.url), server.transport,
+                    server.capabilities.dump(), server.is_active, server.created_at};
+  session.execute(kInsertServer, params);
+}
+
+std::vector<McpServerRecord> list_mcp_servers(Session& session) { return servers_from(session.query(kListServers)); }
+
+std::vector<McpServerRecord> list_mcp_servers_page(Session& session, const std::optional<std::string>& after_id,
+                                                   int limit) {
+  Value params[] = {after_id.value_or(""), int64_t{limit}};
+  return servers_from(session.query(kListServersPage, params));
+}
+
+std::optional<McpServerRecord> find_mcp_server(Session& session, const std::string& id) {
+  return find_one(session, kFindServer, id);
+}
+
+std::optional<McpServerRecord> find_mcp_server_by_slug(Session& session, const std::string& slug) {
+  return find_one(session, kFindServerBySlug, slug);
+}
+
+std::optional<McpServerRecord> find_mcp_server_by_id_or_slug(Session& session, const std::string& id_or_slug) {
+  if (is_mcp_server_id(id_or_slug)) return find_mcp_server(session, id_or_slug);
+  return find_mcp_server_by_slug(session, id_or_slug);
+}
+
+bool update_mcp_server(Session& session, const McpServerRecord& server, int64_t expected_updated_at) {
+  Value params[] = {server.id,
+                    server.slug,
+                    server.name,
+                    opt(server.description),
+                    opt(server.url),
+                    server.transport,
+                    server.capabilities.dump(),
+                    server.is_active,
+                    server.updated_at,
+                    expected_updated_at};
+  return session.execute(kUpdateServer, params) > 0;
+}
+
+bool delete_mcp_server(Session& session, const std::string& id) {
+  Value params[] = {id};
+  return session.execute(kDeleteServer, params) > 0;
 }
 
 }  // namespace mcp::storage

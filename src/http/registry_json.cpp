@@ -1,0 +1,133 @@
+#include "http/registry_json.h"
+
+#include "http/api_support.h"
+
+namespace mcp::http {
+
+namespace {
+using json = nlohmann::json;
+
+json nullable(const char* type) { return {{"type", json::array({type, "null"})}}; }
+json typed(const char* type) { return {{"type", type}}; }
+json timestamp() { return {{"type", "string"}, {"format", "date-time"}}; }
+json nullable_timestamp() { return {{"type", json::array({"string", "null"})}, {"format", "date-time"}}; }
+
+json object_schema(json properties) {
+  json required = json::array();
+  for (const auto& [name, schema] : properties.items()) required.push_back(name);
+  return {{"type", "object"}, {"required", std::move(required)}, {"properties", std::move(properties)}};
+}
+}  // namespace
+
+json mcp_server_json(const storage::McpServerRecord& server) {
+  return {{"id", server.id},
+          {"slug", server.slug},
+          {"name", server.name},
+          {"description", server.description ? json(*server.description) : json(nullptr)},
+          {"url", server.url ? json(*server.url) : json(nullptr)},
+          {"transport", server.transport},
+          {"capabilities", server.capabilities},
+          {"is_active", server.is_active},
+          {"created_at", timestamp_json(server.created_at)},
+          {"updated_at", timestamp_json(server.updated_at)}};
+}
+
+json service_json(const storage::ServiceRecord& service, const storage::McpServerRecord& server) {
+  return {{"id", service.id},
+          {"organization_id", service.organization_id},
+          {"mcp_server_id", service.mcp_server_id},
+          {"mcp_server",
+           {{"id", server.id},
+            {"slug", server.slug},
+            {"name", server.name},
+            {"transport", server.transport},
+            {"url", server.url ? json(*server.url) : json(nullptr)},
+            {"is_active", server.is_active}}},
+          {"enabled", service.enabled},
+          {"config", service.config},
+          {"created_at", timestamp_json(service.created_at)},
+          {"updated_at", timestamp_json(service.updated_at)}};
+}
+
+json api_key_json(const storage::ApiKeyRecord& key) {
+  return {{"id", key.id},
+          {"organization_id", key.organization_id ? json(*key.organization_id) : json(nullptr)},
+          {"name", key.name},
+          {"prefix", key.prefix},
+          {"role", key.role},
+          {"expires_at", timestamp_json(key.expires_at)},
+          {"last_used_at", timestamp_json(key.last_used_at)},
+          {"usage_count", key.usage_count},
+          {"revoked_at", timestamp_json(key.revoked_at)},
+          {"created_by", key.created_by ? json(*key.created_by) : json(nullptr)},
+          {"created_at", timestamp_json(key.created_at)},
+          {"updated_at", timestamp_json(key.updated_at)}};
+}
+
+json mcp_server_schema() {
+  return object_schema({{"id", typed("string")},
+                        {"slug", {{"type", "string"}, {"pattern", "^[a-z0-9-]{1,64}$"}}},
+                        {"name", typed("string")},
+                        {"description", nullable("string")},
+                        {"url", nullable("string")},
+                        {"transport", {{"type", "string"}, {"enum", {"stdio", "sse", "streamable-http"}}}},
+                        {"capabilities", typed("object")},
+                        {"is_active", typed("boolean")},
+                        {"created_at", timestamp()},
+                        {"updated_at", timestamp()}});
+}
+
+json service_schema() {
+  return object_schema(
+      {{"id", typed("string")},
+       {"organization_id", typed("string")},
+       {"mcp_server_id", typed("string")},
+       {"mcp_server", object_schema({{"id", typed("string")},
+                                     {"slug", typed("string")},
+                                     {"name", typed("string")},
+                                     {"transport", typed("string")},
+                                     {"url", nullable("string")},
+                                     {"is_active", typed("boolean")}})},
+       {"enabled", typed("boolean")},
+       {"config", typed("object")},
+       {"created_at", timestamp()},
+       {"updated_at", timestamp()}});
+}
+
+json api_key_schema() {
+  return object_schema({{"id", typed("string")},
+                        {"organization_id", nullable("string")},
+                        {"name", typed("string")},
+                        {"prefix", typed("string")},
+                        {"role", {{"type", "string"}, {"enum", {"ADMIN", "MEMBER", "VIEWER"}}}},
+                        {"expires_at", nullable_timestamp()},
+                        {"last_used_at", nullable_timestamp()},
+                        {"usage_count", typed("integer")},
+                        {"revoked_at", nullable_timestamp()},
+                        {"created_by", nullable("string")},
+                        {"created_at", timestamp()},
+                        {"updated_at", timestamp()}});
+}
+
+RouteDoc authenticated_doc(std::string tag, int success_status, json request_schema, json response_schema,
+                           std::vector<QueryParam> query, std::vector<int> error_statuses) {
+  RouteDoc doc;
+  doc.tag = std::move(tag);
+  doc.authenticated = true;
+  doc.query = std::move(query);
+  doc.request_schema = std::move(request_schema);
+  doc.success_status = success_status;
+  doc.response_schema = std::move(response_schema);
+  doc.error_statuses = std::move(error_statuses);
+  return doc;
+}
+
+std::vector<QueryParam> page_query() {
+  return {{"limit", "integer", "Page size, 1..200 (default 50)"}, {"cursor", "string", "next_cursor of the previous page"}};
+}
+
+json page_schema(const json& item_schema) {
+  return object_schema({{"data", {{"type", "array"}, {"items", item_schema}}}, {"next_cursor", nullable("string")}});
+}
+
+}  // namespace mcp::http

@@ -1,0 +1,34 @@
+#pragma once
+// The JSON of the MCP server registry, organization services and API keys, as the admin API sends
+// them (snake_case, named as the columns; times ISO-8601; never a key's hash or secret), and the
+// JSON Schemas the OpenAPI document gives for them.
+#include <nlohmann/json.hpp>
+
+#include "http/router.h"
+#include "storage/api_key_store.h"
+#include "storage/mcp_server_store.h"
+#include "storage/service_store.h"
+
+namespace mcp::http {
+
+nlohmann::json mcp_server_json(const storage::McpServerRecord& server);
+// A service with its server's id, slug, name, transport, url and is_active under "mcp_server".
+nlohmann::json service_json(const storage::ServiceRecord& service, const storage::McpServerRecord& server);
+// Every column but key_hash.
+nlohmann::json api_key_json(const storage::ApiKeyRecord& key);
+
+nlohmann::json mcp_server_schema();
+nlohmann::json service_schema();
+nlohmann::json api_key_schema();
+// {"data":[item…],"next_cursor":string|null}
+nlohmann::json page_schema(const nlohmann::json& item_schema);
+
+// The RouteDoc of an authenticated /api/v1 route (request/response schema null: none).
+RouteDoc authenticated_doc(std::string tag, int success_status, nlohmann::json request_schema,
+                           nlohmann::json response_schema, std::vector<QueryParam> query = {},
+                           std::vector<int> error_statuses = {});
+
+// ?limit=&cursor= of a paginated list.
+std::vector<QueryParam> page_query();
+
+}  // namespace mcp::http
