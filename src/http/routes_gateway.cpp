@@ -1,13 +1,145 @@
-// /api/v1 routes: gateway authorization (being written).
+// GET /api/v1/gateway/authorize: forward auth for MCP gateways and reverse proxies (nginx
+// auth_request, Traefik ForwardAuth, Caddy forward_auth, Envoy ext_authz; DESIGN.md §4.3,
+// docs/forward-auth.md). On every MCP request's path: its own handler (not api_handler), answered
+// from app::GatewayAuthorizer's decision cache when it can.
+//
+//   200 allowed: X-MCP-Organization (absent for a platform-admin key), X-MCP-User (users only),
+//       X-MCP-Role, X-MCP-Server; body {"allowed":true,"organization_id","user_id","role","server","config"}
+//   400 no server named (neither ?server= nor a /mcp/SLUG/… forwarded URI), a malformed one, or
+//       forwarded-URI headers that disagree
+//   401 + WWW-Authenticate: Bearer — no credential; unknown, expired or revoked key; bad or expired
+//       token; a token's user not known here
+//   403 deleted user or organization, not a member, VIEWER, unknown or inactive server, service not
+//       enabled (or disabled) for the organization
+//   503 the database cannot be read (a proxy treats it as a denial: fail closed)
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+
 #include "app/app.h"
+#include "app/gateway_authorizer.h"
+#include "domain/gateway_decision.h"
+#include "http/api_support.h"
+#include "http/problem.h"
 #include "http/router.h"
 #include "http/routes.h"
+#include "storage/errors.h"
+#include "util/log.h"
 
 namespace mcp::http {
 
+namespace {
+
+constexpr std::array<const char*, 3> kForwardedUriHeaders = {"X-Forwarded-Uri", "X-Original-URI", "X-Original-URL"};
+
+void deny(httplib::Response& res, int status, const std::string& detail) {
+  if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
+  res.set_header("Cache-Control", "no-store");
+  send_problem(res, status, detail, {{"allowed", false}});
+}
+
+// The slug the request is about: ?server=, else the forwarded URI headers (each one present must
+// name the same server). Sends 400 and returns nullopt when there is none or it is malformed.
+std::optional<std::string> requested_slug(const httplib::Request& req, httplib::Response& res) {
+  if (req.has_param("server") && !req.get_param_value("server").empty()) {
+    const std::string& slug = req.get_param_value("server");
+    if (domain::is_server_slug(slug)) return slug;
+    deny(res, 400, "server must be an MCP server's slug: 1 to 128 of the characters A-Z a-z 0-9 . _ ~ -.");
+    return std::nullopt;
+  }
+  std::optional<std::string> found;
+  const char* found_in = nullptr;
+  for (const char* header : kForwardedUriHeaders) {
+    if (!req.has_header(header)) continue;
+    const std::string& uri = req.get_header_value(header);
+    if (uri.empty()) continue;
+    auto slug = domain::server_slug_from_uri(uri);
+    if (!slug) {
+      deny(res, 400, std::string(header) +
+                         " is not of the form /mcp/SLUG/… (or has dot segments or encoded slashes): no MCP server "
+                         "can be told from it.");
+      return std::nullopt;
+    }
+    if (found && *found != *slug) {
+      deny(res, 400, std::string(found_in) + " and " + header + " name different MCP servers.");
+      return std::nullopt;
+    }
+    found = std::move(slug);
+    found_in = header;
+  }
+  if (!found) {
+    deny(res, 400,
+         "No MCP server given: pass ?server=SLUG, or forward the request's URI (/mcp/SLUG/…) in X-Forwarded-Uri, "
+         "X-Original-URI or X-Original-URL.");
+  }
+  return found;
+}
+
+nlohmann::json response_schema() {
+  nlohmann::json nullable_string = {{"type", nlohmann::json::array({"string", "null"})}};
+  return {{"type", "object"},
+          {"required", {"allowed", "organization_id", "user_id", "role", "server", "config"}},
+          {"properties",
+           {{"allowed", {{"type", "boolean"}, {"const", true}}},
+            {"organization_id", {{"type", nlohmann::json::array({"string", "null"})},
+                                 {"description", "internal id; null for a platform-admin key"}}},
+            {"user_id", {{"type", nlohmann::json::array({"string", "null"})},
+                         {"description", "internal id when the credential is a user's session token"}}},
+            {"role", {{"type", "string"}, {"enum", {"ADMIN", "MEMBER", "PLATFORM_ADMIN"}}}},
+            {"server", {{"type", "string"}, {"description", "the MCP server's slug"}}},
+            {"config", {{"type", "object"}, {"description", "the organization's configuration of the service"}}}}}};
+}
+
+}  // namespace
+
 void add_gateway_routes(Router& router, app::App& app) {
-  (void)router;
-  (void)app;
+  auto authorizer =
+      std::make_shared<app::GatewayAuthorizer>(app.database(), app.usage(), app.authenticator().jwt_verifier());
+
+  RouteDoc doc;
+  doc.tag = "gateway";
+  doc.authenticated = true;
+  doc.api_key_header = true;
+  doc.query = {{"server", "string",
+                "The MCP server's slug. Without it, taken from X-Forwarded-Uri, X-Original-URI or X-Original-URL "
+                "of the form /mcp/SLUG/…"}};
+  doc.success_status = 200;
+  doc.response_schema = response_schema();
+  doc.error_statuses = {400, 503};
+
+  router.add(
+      "GET", "/api/v1/gateway/authorize",
+      "Forward auth: may this credential use this MCP server? 200 with X-MCP-* headers, else 401/403 (cached ≤ 500 ms)",
+      [authorizer](RequestContext& ctx) {
+        auto slug = requested_slug(ctx.req, ctx.res);
+        if (!slug) return;
+        std::shared_ptr<const app::GatewayOutcome> outcome;
+        try {
+          outcome = authorizer->authorize(presented_credential(ctx.req), *slug);
+        } catch (const storage::Conflict&) {
+          deny(ctx.res, 503, "A concurrent change got in the way; retry the request.");
+          return;
+        } catch (const storage::Unavailable& e) {
+          util::log_error("database unavailable", {{"path", ctx.req.path}, {"error", e.what()},
+                                                   {"request_id", ctx.res.get_header_value("X-Request-Id")}});
+          deny(ctx.res, 503, "The database is unavailable right now; retry later.");
+          return;
+        }
+        if (outcome->status != 200) {
+          deny(ctx.res, outcome->status, outcome->detail);
+          return;
+        }
+        httplib::Response& res = ctx.res;
+        if (!outcome->organization_id.empty()) res.set_header("X-MCP-Organization", outcome->organization_id);
+        if (!outcome->user_id.empty()) res.set_header("X-MCP-User", outcome->user_id);
+        res.set_header("X-MCP-Role", outcome->role);
+        res.set_header("X-MCP-Server", outcome->server);
+        res.set_header("Cache-Control", "no-store");
+        res.status = 200;
+        res.set_content(outcome->body, "application/json");
+      },
+      std::move(doc));
 }
 
 }  // namespace mcp::http

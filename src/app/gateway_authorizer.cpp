@@ -1,0 +1,249 @@
+#include "app/gateway_authorizer.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "app/usage_recorder.h"
+#include "domain/api_key.h"
+#include "domain/gateway_decision.h"
+#include "domain/jwt_verifier.h"
+#include "storage/database.h"
+#include "storage/gateway_store.h"
+#include "util/crypto.h"
+#include "util/time.h"
+
+namespace mcp::app {
+
+namespace {
+
+// Bumped by invalidate_gateway_cache(): an entry stored under an older generation is a miss.
+std::atomic<uint64_t> g_generation{1};
+
+int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::shared_ptr<const GatewayOutcome> unauthenticated(std::string detail) {
+  auto outcome = std::make_shared<GatewayOutcome>();
+  outcome->status = 401;
+  outcome->detail = std::move(detail);
+  return outcome;
+}
+
+std::shared_ptr<const GatewayOutcome> outcome_of(const domain::GatewayDecision& decision, std::string api_key_id) {
+  auto outcome = std::make_shared<GatewayOutcome>();
+  outcome->status = decision.status;
+  outcome->detail = decision.detail;
+  outcome->server = decision.server;
+  outcome->api_key_id = std::move(api_key_id);
+  if (decision.allowed()) {
+    outcome->organization_id = decision.organization_id.value_or("");
+    outcome->user_id = decision.user_id.value_or("");
+    outcome->role = decision.role;
+    nlohmann::ordered_json body;
+    body["allowed"] = true;
+    body["organization_id"] = decision.organization_id ? nlohmann::ordered_json(*decision.organization_id) : nullptr;
+    body["user_id"] = decision.user_id ? nlohmann::ordered_json(*decision.user_id) : nullptr;
+    body["role"] = decision.role;
+    body["server"] = decision.server;
+    body["config"] = decision.config;
+    outcome->body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return outcome;
+}
+
+// The service's config column as an object ({} when absent or not an object).
+nlohmann::json config_of(const std::optional<std::string>& text) {
+  if (!text) return nlohmann::json::object();
+  nlohmann::json config = nlohmann::json::parse(*text, nullptr, false);
+  return config.is_object() ? config : nlohmann::json::object();
+}
+
+void fill_server_facts(domain::GatewayFacts& facts, const storage::GatewayServerRow& server) {
+  facts.server_found = server.server_id.has_value();
+  facts.server_active = server.server_active;
+  facts.service_found = server.service_enabled.has_value();
+  facts.service_enabled = server.service_enabled.value_or(false);
+  if (facts.service_found) facts.config = config_of(server.service_config);
+}
+
+std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+
+}  // namespace
+
+void invalidate_gateway_cache() { g_generation.fetch_add(1, std::memory_order_acq_rel); }
+
+GatewayAuthorizer::GatewayAuthorizer(storage::Database& db, UsageRecorder& usage, const domain::JwtVerifier* jwt,
+                                     Options options)
+    : db_(db),
+      usage_(usage),
+      jwt_(jwt),
+      options_(options),
+      max_per_shard_(std::max<size_t>(1, options.max_entries / kShards)) {}
+
+GatewayAuthorizer::~GatewayAuthorizer() = default;
+
+size_t GatewayAuthorizer::cache_size() {
+  size_t total = 0;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    total += shard.entries.size();
+  }
+  return total;
+}
+
+void GatewayAuthorizer::count_use(const GatewayOutcome& outcome, int64_t now_ms) {
+  if (!outcome.api_key_id.empty()) usage_.record(outcome.api_key_id, now_ms);
+}
+
+std::shared_ptr<const GatewayOutcome> GatewayAuthorizer::authorize(std::string_view credential,
+                                                                  const std::string& slug) {
+  int64_t now_ms = util::now_ms();
+  if (credential.empty()) {
+    return unauthenticated("No credential: send Authorization: Bearer <API key or Clerk session token>, or X-API-Key.");
+  }
+  bool is_token = domain::looks_like_jwt(credential);
+  if (!is_token && !domain::api_key_prefix(credential)) {
+    return unauthenticated("The credential is neither an API key (mcp_sk_…) nor a session token.");
+  }
+  if (is_token && !jwt_) {
+    return unauthenticated("Session tokens are not accepted: set CLERK_JWT_KEY or CLERK_JWKS_FILE to verify them.");
+  }
+  if (options_.ttl_ms <= 0) {
+    Evaluated evaluated = evaluate(credential, slug, now_ms);
+    count_use(*evaluated.outcome, now_ms);
+    return evaluated.outcome;
+  }
+
+  // The cache key: a digest of the credential and the slug, never the credential.
+  std::string material;
+  material.reserve(credential.size() + 1 + slug.size());
+  material.append(credential).push_back('\n');
+  material.append(slug);
+  std::string key = util::sha256_hex(material);
+  static_assert(kShards == 16, "one shard per value of the digest's first hex digit");
+  Shard& shard = shards_[key[0] <= '9' ? key[0] - '0' : key[0] - 'a' + 10];
+
+  uint64_t generation = g_generation.load(std::memory_order_acquire);
+  int64_t started_ns = steady_now_ns();
+  {
+    std::lock_guard lock(shard.mutex);
+    auto found = shard.entries.find(key);
+    if (found != shard.entries.end()) {
+      if (found->second.generation == generation && found->second.deadline_ns > started_ns) {
+        std::shared_ptr<const GatewayOutcome> outcome = found->second.outcome;
+        count_use(*outcome, now_ms);
+        return outcome;
+      }
+      shard.entries.erase(found);
+    }
+  }
+
+  // A miss: one read. The entry's life is counted from before the read, so that a change committed
+  // after the read began is seen by every request from ttl_ms after it at the latest.
+  Evaluated evaluated = evaluate(credential, slug, now_ms);
+  count_use(*evaluated.outcome, now_ms);
+  int64_t deadline_ns = started_ns + options_.ttl_ms * 1'000'000;
+  if (evaluated.valid_until_ms) {
+    deadline_ns = std::min(deadline_ns, started_ns + (*evaluated.valid_until_ms - now_ms) * 1'000'000);
+  }
+  if (deadline_ns > steady_now_ns()) {
+    std::lock_guard lock(shard.mutex);
+    // Not stored when invalidate_gateway_cache() ran meanwhile: the read may predate the change.
+    if (g_generation.load(std::memory_order_acquire) == generation) {
+      if (shard.entries.size() >= max_per_shard_) {
+        int64_t now_ns = steady_now_ns();
+        std::erase_if(shard.entries, [&](const auto& item) {
+          return item.second.deadline_ns <= now_ns || item.second.generation != generation;
+        });
+        while (shard.entries.size() >= max_per_shard_) shard.entries.erase(shard.entries.begin());
+      }
+      shard.entries.insert_or_assign(std::move(key), Entry{evaluated.outcome, deadline_ns, generation});
+    }
+  }
+  return evaluated.outcome;
+}
+
+GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate(std::string_view credential, const std::string& slug,
+                                                         int64_t now_ms) {
+  if (domain::looks_like_jwt(credential)) return evaluate_session_token(credential, slug, now_ms);
+  return evaluate_api_key(credential, slug, now_ms);
+}
+
+GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_api_key(std::string_view credential, const std::string& slug,
+                                                                 int64_t now_ms) {
+  auto prefix = domain::api_key_prefix(credential);
+  if (!prefix) return {unauthenticated("The credential is neither an API key (mcp_sk_…) nor a session token."), {}};
+  auto row = storage::read_value(db_, [&](storage::Session& session) {
+    return storage::find_gateway_key(session, *prefix, slug);
+  });
+  if (!row || !domain::api_key_matches(credential, row->key_hash)) {
+    return {unauthenticated("The API key is not known."), {}};
+  }
+  if (row->revoked_at && *row->revoked_at <= now_ms) return {unauthenticated("The API key has been revoked."), {}};
+  if (row->expires_at && *row->expires_at <= now_ms) return {unauthenticated("The API key has expired."), {}};
+
+  domain::Principal principal;
+  principal.kind = domain::Principal::Kind::ApiKey;
+  principal.actor_id = row->id;
+  principal.platform_admin = !row->organization_id.has_value();
+  principal.organization_id = row->organization_id;
+  if (row->organization_id) principal.role = row->role;
+
+  domain::GatewayFacts facts;
+  facts.organization_deleted = row->organization_id && (!row->organization_found || row->organization_deleted_at);
+  fill_server_facts(facts, row->server);
+  // A revocation or expiry set in the future ends the entry's life when it comes.
+  return {outcome_of(domain::decide_gateway_access(principal, facts, slug), row->id),
+          earliest(row->expires_at, row->revoked_at)};
+}
+
+GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::string_view token, const std::string& slug,
+                                                                       int64_t now_ms) {
+  domain::SessionClaims claims;
+  try {
+    claims = jwt_->verify(token, now_ms);
+  } catch (const domain::TokenRejected& e) {
+    return {unauthenticated(e.what()), {}};
+  }
+  auto row = storage::read_value(db_, [&](storage::Session& session) {
+    return claims.org_id ? storage::find_gateway_user_by_organization(session, claims.subject, *claims.org_id, slug)
+                         : storage::find_gateway_user_by_session(session, claims.subject,
+                                                                 claims.session_id.value_or(""), now_ms, slug);
+  });
+  if (!row) {
+    return {unauthenticated("The token's user is not known here (its user.created webhook has not been delivered "
+                            "yet)."),
+            claims.expires_at_ms};
+  }
+
+  domain::Principal principal;
+  principal.kind = domain::Principal::Kind::User;
+  principal.actor_id = row->user_id;
+  principal.user_id = row->user_id;
+  principal.clerk_user_id = claims.subject;
+  principal.clerk_session_id = claims.session_id;
+
+  domain::GatewayFacts facts;
+  facts.user_deleted = row->user_deleted_at.has_value();
+  facts.organization_deleted = row->organization_id && row->organization_deleted_at;
+  bool live_organization = row->organization_id && !row->organization_deleted_at;
+  if (live_organization && row->membership_role) {
+    principal.organization_id = row->organization_id;
+    principal.role = *row->membership_role;
+  }
+  // A token naming an organization the user is not (or no longer) a member of.
+  facts.not_a_member = live_organization && !row->membership_role;
+  fill_server_facts(facts, row->server);
+  return {outcome_of(domain::decide_gateway_access(principal, facts, slug), ""),
+          earliest(claims.expires_at_ms, row->session_expires_at)};
+}
+
+}  // namespace mcp::app

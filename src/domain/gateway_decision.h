@@ -1,0 +1,66 @@
+#pragma once
+// Gateway authorization (forward auth, DESIGN.md §4.3): which MCP server a forwarded request is
+// for, and whether an authenticated principal may use it. Pure rules: what storage knows arrives as
+// GatewayFacts, the answer leaves as a GatewayDecision (200 or 403; the 401s are the
+// authenticator's). The role check is domain::authorize with Permission::Use, like every route.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/principal.h"
+
+namespace mcp::domain {
+
+// The role a platform-admin key (no organization) is reported with: X-MCP-Role and "role".
+inline constexpr std::string_view kPlatformAdminRole = "PLATFORM_ADMIN";
+
+// A server slug as it may appear as one URL path segment: 1..128 characters of [A-Za-z0-9._~-],
+// and not "." or "..".
+bool is_server_slug(std::string_view text);
+
+// The slug of a forwarded request's URI: "/mcp/SLUG", "/mcp/SLUG/…", "/mcp/SLUG?…" (also a whole
+// URL, "https://host/mcp/SLUG/…", as some proxies send X-Original-URL). nullopt when the URI is not
+// of that form, and when its path holds anything a proxy could normalise into another server's path
+// before routing it: dot segments ("/../", "/./"), percent-encoded dots, slashes or backslashes,
+// backslashes, empty segments before the slug. Deny rather than authorize a different server than
+// the one the request reaches.
+std::optional<std::string> server_slug_from_uri(std::string_view uri);
+
+// What one read of the database says about the principal's organization, the server and the
+// organization's service for it.
+struct GatewayFacts {
+  // The credential's user is soft-deleted (Clerk session tokens only).
+  bool user_deleted = false;
+  // The organization the credential names (the key's, or the token's active one) is soft-deleted.
+  bool organization_deleted = false;
+  // A session token named an organization that exists (and is live), but the user has no live
+  // membership in it.
+  bool not_a_member = false;
+  bool server_found = false;
+  bool server_active = false;
+  bool service_found = false;
+  bool service_enabled = false;
+  nlohmann::json config = nlohmann::json::object();  // the service's config (an object)
+};
+
+struct GatewayDecision {
+  int status = 403;        // 200 allowed, 403 not
+  std::string detail;      // why not (safe for the client); empty when allowed
+  std::optional<std::string> organization_id;  // internal id; none for a platform admin
+  std::optional<std::string> user_id;          // internal id when the principal is a user
+  std::string role;        // ADMIN | MEMBER | PLATFORM_ADMIN (when allowed)
+  std::string server;      // the slug
+  nlohmann::json config = nlohmann::json::object();
+
+  bool allowed() const { return status == 200; }
+};
+
+// The decision for an authenticated principal. Order of the reasons given: deleted user, deleted
+// organization, no membership, role (authorize(principal, Use, organization)), unknown server,
+// inactive server, service not enabled. A platform admin may use every active server (no
+// organization, no service, config {}).
+GatewayDecision decide_gateway_access(const Principal& principal, const GatewayFacts& facts, const std::string& slug);
+
+}  // namespace mcp::domain
