@@ -1,13 +1,376 @@
-// /api/v1 routes: sessions (being written).
+// /api/v1/sessions: a user's session and its active organization (DESIGN.md §4.2, §5 `sessions`).
+//
+//   POST   /api/v1/sessions        create or update: a Clerk user their own (by the token's sid);
+//                                  an ADMIN key for members of its organization; a platform key for anyone
+//   GET    /api/v1/sessions        own sessions; an ADMIN's organization's; a platform key all
+//   DELETE /api/v1/sessions/{id}   revoke
+//
+// The authenticator reads a session's organization_id as the user's active organization when their
+// token carries no organization claim: switching here is what moves a Clerk user between
+// organizations for every later request. Holding a session grants nothing by itself: the role is
+// always the user's live membership in that organization, read on each request.
+#include <algorithm>
+#include <cctype>
+
 #include "app/app.h"
+#include "domain/authorization.h"
+#include "http/api_support.h"
 #include "http/router.h"
 #include "http/routes.h"
+#include "storage/database.h"
+#include "storage/errors.h"
+#include "storage/identity_store.h"
+#include "storage/session_store.h"
+#include "util/time.h"
 
 namespace mcp::http {
 
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* kNoSuchSession = "There is no such session.";
+constexpr const char* kNoSuchOrganization = "There is no such organization.";
+constexpr const char* kNoSuchUser = "There is no such user.";
+// expires_in: up to ten years.
+constexpr int64_t kMaxExpiresInSeconds = int64_t{10} * 366 * 24 * 3600;
+
+// An id a client may send (internal UUID or Clerk id): anything else cannot exist, and is not
+// worth a query (nor sending bytes that are not text to PostgreSQL).
+bool plausible_id(std::string_view text) {
+  return !text.empty() && text.size() <= 128 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+json session_json(const storage::SessionRecord& record) {
+  return {{"id", record.id},
+          {"user_id", record.user_id},
+          {"organization_id", record.organization_id ? json(*record.organization_id) : json(nullptr)},
+          {"clerk_session_id", record.clerk_session_id ? json(*record.clerk_session_id) : json(nullptr)},
+          {"metadata", record.metadata},
+          {"expires_at", timestamp_json(record.expires_at)},
+          {"last_active_at", timestamp_json(record.last_active_at)},
+          {"revoked_at", timestamp_json(record.revoked_at)},
+          {"created_at", timestamp_json(record.created_at)},
+          {"updated_at", timestamp_json(record.updated_at)}};
+}
+
+json session_schema() {
+  json nullable_string = {{"type", json::array({"string", "null"})}};
+  json nullable_time = {{"type", json::array({"string", "null"})}, {"format", "date-time"}};
+  return {{"type", "object"},
+          {"required", json::array({"id", "user_id", "organization_id", "clerk_session_id", "metadata", "expires_at",
+                                    "last_active_at", "revoked_at", "created_at", "updated_at"})},
+          {"properties",
+           {{"id", {{"type", "string"}}},
+            {"user_id", {{"type", "string"}, {"description", "Internal id of the user"}}},
+            {"organization_id",
+             {{"type", json::array({"string", "null"})},
+              {"description", "The active organization (internal id); null: none"}}},
+            {"clerk_session_id", {{"type", json::array({"string", "null"})}, {"description", "Clerk's sid"}}},
+            {"metadata", {{"type", "object"}}},
+            {"expires_at", nullable_time},
+            {"last_active_at", nullable_time},
+            {"revoked_at", nullable_time},
+            {"created_at", {{"type", "string"}, {"format", "date-time"}}},
+            {"updated_at", {{"type", "string"}, {"format", "date-time"}}}}}};
+}
+
+// What a POST asks for; each optional is "leave as it is" when absent.
+struct SessionChange {
+  std::optional<std::string> user_id;           // as sent (internal or Clerk id)
+  bool organization_given = false;
+  std::optional<std::string> organization_id;   // as sent; nullopt with organization_given: none
+  std::optional<std::string> clerk_session_id;
+  std::optional<json> metadata;
+  bool expiry_given = false;
+  std::optional<int64_t> expires_in_ms;         // nullopt with expiry_given: no expiry
+};
+
+SessionChange read_change(const httplib::Request& req) {
+  JsonBody body(req, {"user_id", "organization_id", "clerk_session_id", "metadata", "expires_in"});
+  SessionChange change;
+  change.user_id = body.string("user_id", false, 128);
+  change.organization_given = body.has("organization_id");
+  change.organization_id = body.string("organization_id", false, 128, true);
+  change.clerk_session_id = body.string("clerk_session_id", false, 128);
+  change.metadata = body.object("metadata");
+  if (body.has("expires_in")) {
+    change.expiry_given = true;
+    const json& value = body.json().at("expires_in");
+    if (value.is_string()) {
+      auto duration = util::parse_duration_ms(value.get_ref<const std::string&>());
+      if (!duration || *duration <= 0 || *duration > kMaxExpiresInSeconds * 1000) {
+        throw_field_error("expires_in", "must be a duration such as 30m, 12h or 90d (at most ten years), or seconds");
+      }
+      change.expires_in_ms = *duration;
+    } else if (!value.is_null()) {
+      change.expires_in_ms = *body.integer("expires_in", 1, kMaxExpiresInSeconds) * 1000;
+    }
+  }
+  return change;
+}
+
+// The user the session is for, live: by internal or Clerk id.
+storage::UserRecord live_user(storage::Session& db, const std::string& id) {
+  auto user = plausible_id(id) ? storage::find_user_by_any_id(db, id) : std::nullopt;
+  if (!user || user->deleted_at) throw ApiError(404, kNoSuchUser);
+  return *user;
+}
+
+// The organization to switch to: live, and the user a live member of it. Both failures are 404:
+// for that user the organization does not exist.
+std::string organization_for(storage::Session& db, const std::string& id, const std::string& user_id) {
+  auto organization = plausible_id(id) ? storage::find_organization_by_any_id(db, id) : std::nullopt;
+  if (!organization || organization->deleted_at || !storage::find_live_membership(db, organization->id, user_id)) {
+    throw ApiError(404, "There is no such organization for this user (switching needs a live membership).");
+  }
+  return organization->id;
+}
+
+// Whether the principal may change / revoke the session: its own user, an ADMIN (key or user) of
+// the session's organization, a platform admin. Anyone else's session does not exist for them (404,
+// also for a MEMBER of the same organization: other members' sessions are not theirs to see).
+void authorize_session(const domain::Principal& principal, const storage::SessionRecord& record) {
+  if (principal.platform_admin) return;
+  if (principal.user_id && *principal.user_id == record.user_id) return;
+  bool organization_admin = record.organization_id && principal.organization_id &&
+                            *principal.organization_id == *record.organization_id && principal.role == "ADMIN";
+  if (!organization_admin) throw domain::AccessDenied(404, kNoSuchSession);
+}
+
+struct Upserted {
+  storage::SessionRecord record;
+  bool created = false;
+};
+
+void create_or_update_session(ApiRequest& r) {
+  const domain::Principal& principal = r.principal;
+  SessionChange change = read_change(r.ctx.req);
+  bool is_user = principal.kind == domain::Principal::Kind::User;
+
+  if (is_user) {
+    if (!principal.clerk_session_id) {
+      throw ApiError(400, "The session token has no session id (sid): there is no session to create or update.");
+    }
+    if (change.clerk_session_id && *change.clerk_session_id != *principal.clerk_session_id) {
+      throw ApiError(403, "A Clerk user creates or updates only the session of their own token.");
+    }
+    change.clerk_session_id = principal.clerk_session_id;
+  } else {
+    // API keys: a platform admin for anyone; an organization's ADMIN key for its members, in it.
+    if (!principal.platform_admin) {
+      domain::authorize(principal, domain::Permission::Manage, principal.organization_id);
+      if (!change.organization_given) {
+        change.organization_given = true;
+        change.organization_id = principal.organization_id;
+      } else if (!change.organization_id) {
+        throw ApiError(403, "An organization's API key creates sessions in its own organization.");
+      }
+    }
+    if (!change.user_id) throw_field_error("user_id", "is required (the user the session is for)");
+  }
+
+  Upserted result = storage::write_value(r.app.database(), [&](storage::Session& db) {
+    // The user: the token's own, or the one named (who must be visible to the key).
+    storage::UserRecord user;
+    if (is_user) {
+      user = live_user(db, *principal.user_id);
+      if (change.user_id && live_user(db, *change.user_id).id != user.id) {
+        throw ApiError(403, "A Clerk user creates or updates only their own session.");
+      }
+    } else {
+      user = live_user(db, *change.user_id);
+      if (!principal.platform_admin && !storage::find_live_membership(db, *principal.organization_id, user.id)) {
+        throw ApiError(404, kNoSuchUser);
+      }
+    }
+    std::optional<std::string> organization_id;
+    if (change.organization_id) {
+      organization_id = organization_for(db, *change.organization_id, user.id);
+      if (!principal.platform_admin && !is_user) {
+        domain::authorize(principal, domain::Permission::Manage, organization_id, kNoSuchOrganization);
+      }
+    }
+    std::optional<int64_t> expires_at =
+        change.expires_in_ms ? std::optional<int64_t>(r.now_ms + *change.expires_in_ms) : std::nullopt;
+
+    std::optional<storage::SessionRecord> existing;
+    if (change.clerk_session_id) existing = storage::find_session_by_clerk_session_id(db, *change.clerk_session_id);
+    if (!existing) {
+      storage::SessionRecord record;
+      record.user_id = user.id;
+      record.organization_id = organization_id;
+      record.clerk_session_id = change.clerk_session_id;
+      record.metadata = change.metadata.value_or(json::object());
+      record.expires_at = expires_at;
+      record.last_active_at = r.now_ms;
+      if (storage::insert_session_if_absent(db, record)) {
+        storage::insert_audit_log(db, r.audit("session.created", "session", record.id, record.organization_id,
+                                              nullptr, session_json(record)));
+        return Upserted{record, true};
+      }
+      // Another request (another instance) created this Clerk session's row just now.
+      existing = storage::find_session_by_clerk_session_id(db, *change.clerk_session_id);
+      if (!existing) throw storage::Conflict("session row vanished during upsert");
+    }
+    if (existing->user_id != user.id) {
+      throw ApiError(409, "That Clerk session (clerk_session_id) belongs to another user.");
+    }
+    if (!is_user) authorize_session(principal, *existing);
+    if (existing->revoked_at) {
+      throw ApiError(409, "This session has been revoked; a new Clerk session (sign in again) starts a new one.");
+    }
+    storage::SessionRecord updated = *existing;
+    if (change.organization_given) updated.organization_id = organization_id;
+    if (change.metadata) updated.metadata = *change.metadata;
+    if (change.expiry_given) updated.expires_at = expires_at;
+    updated.last_active_at = r.now_ms;
+    updated.updated_at = std::max(r.now_ms, existing->updated_at);
+    if (!storage::update_session(db, updated)) {
+      throw ApiError(409, "This session has been revoked; a new Clerk session (sign in again) starts a new one.");
+    }
+    storage::insert_audit_log(db, r.audit("session.updated", "session", updated.id,
+                                          updated.organization_id ? updated.organization_id : existing->organization_id,
+                                          session_json(*existing), session_json(updated)));
+    return Upserted{updated, false};
+  });
+  r.send(result.created ? 201 : 200, session_json(result.record));
+}
+
+void list_sessions(ApiRequest& r) {
+  const domain::Principal& principal = r.principal;
+  PageRequest page = read_page(r.ctx.req);
+  if (page.after_id && !plausible_id(*page.after_id)) {
+    throw ApiError(400, "cursor is not one this server gave out: pass next_cursor from the previous page unchanged.");
+  }
+  auto user_filter = query_param(r.ctx.req, "user_id", 128);
+  auto organization_filter = query_param(r.ctx.req, "organization_id", 128);
+  bool is_user = principal.kind == domain::Principal::Kind::User;
+  if (!principal.platform_admin && !is_user) domain::authorize(principal, domain::Permission::Manage, principal.organization_id);
+
+  json rows = storage::read_value(r.app.database(), [&](storage::Session& db) -> json {
+    storage::SessionFilter filter;
+    if (organization_filter) {
+      auto organization =
+          plausible_id(*organization_filter) ? storage::find_organization_by_any_id(db, *organization_filter) : std::nullopt;
+      if (!organization) throw ApiError(404, kNoSuchOrganization);
+      // A user may filter their own sessions by any organization; for keys it must be visible.
+      if (!is_user) domain::authorize(principal, domain::Permission::Read, organization->id, kNoSuchOrganization);
+      filter.organization_id = organization->id;
+    }
+    if (user_filter) {
+      auto user = plausible_id(*user_filter) ? storage::find_user_by_any_id(db, *user_filter) : std::nullopt;
+      if (!user) return json::array();  // a filter that matches no one
+      filter.user_id = user->id;
+    }
+    if (is_user) {
+      bool organization_admin = principal.organization_id && principal.role == "ADMIN";
+      if (organization_admin && (!filter.organization_id || *filter.organization_id == *principal.organization_id)) {
+        // The organization's sessions, and (unfiltered) the admin's own anywhere.
+        if (!filter.organization_id) filter.or_user_id = principal.user_id;
+        filter.organization_id = principal.organization_id;
+      } else if (filter.organization_id) {
+        if (filter.user_id && *filter.user_id != *principal.user_id) return json::array();
+        filter.user_id = principal.user_id;
+      } else {
+        filter.or_user_id = principal.user_id;
+      }
+    } else if (!principal.platform_admin) {
+      filter.organization_id = principal.organization_id;
+    }
+    json out = json::array();
+    for (const auto& record : storage::list_sessions(db, filter, page.after_id, page.limit + 1)) {
+      out.push_back(session_json(record));
+    }
+    return out;
+  });
+  r.send(200, page_response(std::move(rows), page));
+}
+
+void revoke_session(ApiRequest& r) {
+  const std::string& id = r.param("id");
+  bool changed = false;
+  storage::write_value(r.app.database(), [&](storage::Session& db) {
+    auto record = plausible_id(id) ? storage::find_session(db, id) : std::nullopt;
+    if (!record) throw ApiError(404, kNoSuchSession);
+    authorize_session(r.principal, *record);
+    if (record->revoked_at) return false;  // already revoked: nothing to do, nothing to audit
+    changed = storage::revoke_session(db, record->id, r.now_ms);
+    if (changed) {
+      storage::SessionRecord after = *record;
+      after.revoked_at = r.now_ms;
+      after.updated_at = r.now_ms;
+      storage::insert_audit_log(db, r.audit("session.revoked", "session", record->id, record->organization_id,
+                                            session_json(*record), session_json(after)));
+    }
+    return changed;
+  });
+  r.send_no_content();
+}
+
+}  // namespace
+
 void add_session_routes(Router& router, app::App& app) {
-  (void)router;
-  (void)app;
+  json session = session_schema();
+  json list = {{"type", "object"},
+               {"required", json::array({"data", "next_cursor"})},
+               {"properties",
+                {{"data", {{"type", "array"}, {"items", session}}},
+                 {"next_cursor", {{"type", json::array({"string", "null"})}}}}}};
+  json request = {
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"properties",
+       {{"organization_id",
+         {{"type", json::array({"string", "null"})},
+          {"description",
+           "Organization to make active (internal or Clerk id; the user must be a live member); null: none. "
+           "Absent: unchanged (none for a new session; an ADMIN key's own organization)"}}},
+        {"metadata", {{"type", "object"}, {"description", "Replaces the session's metadata"}}},
+        {"expires_in",
+         {{"type", json::array({"string", "integer", "null"})},
+          {"description",
+           "Lifetime of the session's organization context from now: a duration (30m, 12h, 90d) or seconds; "
+           "null: no expiry. Absent: unchanged (no expiry for a new session)"}}},
+        {"user_id",
+         {{"type", "string"},
+          {"description", "API keys only (required): the user, internal or Clerk id. A Clerk user: themselves"}}},
+        {"clerk_session_id",
+         {{"type", "string"},
+          {"description",
+           "The Clerk session (sid) to create or update. A Clerk user: taken from their token. API keys: optional"}}}}}};
+
+  RouteDoc create_doc;
+  create_doc.tag = "sessions";
+  create_doc.authenticated = true;
+  create_doc.request_schema = std::move(request);
+  create_doc.success_status = 201;  // 200 with the same body when it updated an existing session
+  create_doc.response_schema = session;
+  create_doc.error_statuses = {409};
+  router.add("POST", "/api/v1/sessions",
+             "Create (201) or update (200) a session and its active organization; Clerk users upsert by their sid",
+             api_handler(app, create_or_update_session), std::move(create_doc));
+
+  RouteDoc list_doc;
+  list_doc.tag = "sessions";
+  list_doc.authenticated = true;
+  list_doc.query = {{"user_id", "string", "Only this user's sessions (internal or Clerk id)"},
+                    {"organization_id", "string", "Only sessions in this organization (internal or Clerk id)"},
+                    {"limit", "integer", "Page size, 1-200 (default 50)"},
+                    {"cursor", "string", "next_cursor of the previous page"}};
+  list_doc.response_schema = std::move(list);
+  router.add("GET", "/api/v1/sessions",
+             "List sessions by id (a user: their own; an ADMIN: its organization's; a platform admin: all)",
+             api_handler(app, list_sessions), std::move(list_doc));
+
+  RouteDoc revoke_doc;
+  revoke_doc.tag = "sessions";
+  revoke_doc.authenticated = true;
+  revoke_doc.success_status = 204;
+  router.add("DELETE", "/api/v1/sessions/{id}", "Revoke a session: its organization context stops applying (204)",
+             api_handler(app, revoke_session), std::move(revoke_doc));
 }
 
 }  // namespace mcp::http

@@ -1,5 +1,8 @@
 #include "storage/audit_store.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "util/ids.h"
 #include "util/time.h"
 
@@ -11,6 +14,80 @@ constexpr Query kInsertAuditLog{
     "INSERT INTO audit_logs (id, organization_id, actor_type, actor_id, action, target_type, target_id, changes, ip, "
     "user_agent, request_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"};
 constexpr Query kCountAuditLogs{"count_audit_logs", "SELECT count(*) FROM audit_logs"};
+
+// The listing: one statement per leading filter, all with the same parameters
+//   $1 organization_id, $2 actor_id, $3 action, $4 target_id (NULL: any),
+//   $5 lowest id (inclusive), $6 id upper bound (exclusive), $7 since, $8 until (created_at; NULL: open),
+//   $9 limit.
+// The leading filter is a plain equality, so with `id` between $5 and $6 it is a range of that
+// filter's (column, id) index walked backwards; the other filters are checked on the rows it yields.
+#define MCP_AUDIT_SELECT                                                                                        \
+  "SELECT id, organization_id, actor_type, actor_id, action, target_type, target_id, changes, ip, user_agent, " \
+  "request_id, created_at, updated_at FROM audit_logs WHERE id >= $5 AND id < $6 "
+#define MCP_AUDIT_ORGANIZATION_ANY "AND ($1 IS NULL OR organization_id = $1) "
+#define MCP_AUDIT_ACTOR_ANY "AND ($2 IS NULL OR actor_id = $2) "
+#define MCP_AUDIT_ACTION_ANY "AND ($3 IS NULL OR action = $3) "
+#define MCP_AUDIT_TARGET_ANY "AND ($4 IS NULL OR target_id = $4) "
+#define MCP_AUDIT_TIME_AND_ORDER \
+  "AND ($7 IS NULL OR created_at >= $7) AND ($8 IS NULL OR created_at < $8) ORDER BY id DESC LIMIT $9"
+
+constexpr Query kListAuditByTarget{"list_audit_logs_by_target",
+                                   MCP_AUDIT_SELECT "AND target_id = $4 " MCP_AUDIT_ORGANIZATION_ANY MCP_AUDIT_ACTOR_ANY
+                                       MCP_AUDIT_ACTION_ANY MCP_AUDIT_TIME_AND_ORDER};
+constexpr Query kListAuditByActor{"list_audit_logs_by_actor",
+                                  MCP_AUDIT_SELECT "AND actor_id = $2 " MCP_AUDIT_ORGANIZATION_ANY MCP_AUDIT_ACTION_ANY
+                                      MCP_AUDIT_TARGET_ANY MCP_AUDIT_TIME_AND_ORDER};
+constexpr Query kListAuditByOrganization{
+    "list_audit_logs_by_organization",
+    MCP_AUDIT_SELECT "AND organization_id = $1 " MCP_AUDIT_ACTOR_ANY MCP_AUDIT_ACTION_ANY MCP_AUDIT_TARGET_ANY
+        MCP_AUDIT_TIME_AND_ORDER};
+constexpr Query kListAuditByAction{"list_audit_logs_by_action",
+                                   MCP_AUDIT_SELECT "AND action = $3 " MCP_AUDIT_ORGANIZATION_ANY MCP_AUDIT_ACTOR_ANY
+                                       MCP_AUDIT_TARGET_ANY MCP_AUDIT_TIME_AND_ORDER};
+constexpr Query kListAudit{"list_audit_logs", MCP_AUDIT_SELECT MCP_AUDIT_ORGANIZATION_ANY MCP_AUDIT_ACTOR_ANY
+                                                  MCP_AUDIT_ACTION_ANY MCP_AUDIT_TARGET_ANY MCP_AUDIT_TIME_AND_ORDER};
+
+#undef MCP_AUDIT_SELECT
+#undef MCP_AUDIT_ORGANIZATION_ANY
+#undef MCP_AUDIT_ACTOR_ANY
+#undef MCP_AUDIT_ACTION_ANY
+#undef MCP_AUDIT_TARGET_ANY
+#undef MCP_AUDIT_TIME_AND_ORDER
+
+// Ids are written by insert_audit_log just before it reads the clock for created_at, so an id's
+// time and its row's created_at differ by a few milliseconds at most; the id bounds are widened by
+// this much and created_at decides exactly.
+constexpr int64_t kIdTimeSlackMs = 60'000;
+// Above every id (ids are lower-case hex UUIDs); same shape, so every collation orders it last.
+constexpr const char* kAfterEveryId = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
+// The smallest UUIDv7 of the millisecond `epoch_ms` (clamped to the 48 bits the format holds).
+std::string first_id_of_ms(int64_t epoch_ms) {
+  uint64_t ms = static_cast<uint64_t>(std::clamp<int64_t>(epoch_ms, 0, (int64_t{1} << 48) - 1));
+  char text[40];
+  std::snprintf(text, sizeof text, "%08llx-%04llx-0000-0000-000000000000", static_cast<unsigned long long>(ms >> 16),
+                static_cast<unsigned long long>(ms & 0xffff));
+  return text;
+}
+
+AuditRecord audit_from(const Row& row) {
+  AuditRecord record;
+  record.id = row.text(0);
+  record.organization_id = row.opt_text(1);
+  record.actor_type = row.text(2);
+  record.actor_id = row.opt_text(3);
+  record.action = row.text(4);
+  record.target_type = row.opt_text(5);
+  record.target_id = row.opt_text(6);
+  record.changes = nlohmann::json::parse(row.text(7), nullptr, false);
+  if (record.changes.is_discarded()) record.changes = nlohmann::json::object();
+  record.ip = row.opt_text(8);
+  record.user_agent = row.opt_text(9);
+  record.request_id = row.opt_text(10);
+  record.created_at = row.int64(11);
+  record.updated_at = row.int64(12);
+  return record;
+}
 }  // namespace
 
 std::string insert_audit_log(Session& session, const AuditEntry& entry) {
@@ -29,6 +106,23 @@ std::string insert_audit_log(Session& session, const AuditEntry& entry) {
                     util::now_ms()};
   session.execute(kInsertAuditLog, params);
   return id;
+}
+
+std::vector<AuditRecord> list_audit_logs(Session& session, const AuditFilter& filter,
+                                         const std::optional<std::string>& before_id, int limit) {
+  std::string lowest = filter.since_ms ? first_id_of_ms(*filter.since_ms - kIdTimeSlackMs) : std::string();
+  std::string upper = filter.until_ms ? first_id_of_ms(*filter.until_ms + kIdTimeSlackMs) : kAfterEveryId;
+  if (before_id && *before_id < upper) upper = *before_id;
+  const Query& query = filter.target_id         ? kListAuditByTarget
+                       : filter.actor_id        ? kListAuditByActor
+                       : filter.organization_id ? kListAuditByOrganization
+                       : filter.action          ? kListAuditByAction
+                                                : kListAudit;
+  Value params[] = {opt(filter.organization_id), opt(filter.actor_id), opt(filter.action), opt(filter.target_id),
+                    lowest,  upper, opt(filter.since_ms), opt(filter.until_ms), static_cast<int64_t>(limit)};
+  std::vector<AuditRecord> records;
+  for (const Row& row : session.query(query, params)) records.push_back(audit_from(row));
+  return records;
 }
 
 int64_t count_audit_logs(Session& session) { return session.query(kCountAuditLogs).at(0).int64(0); }

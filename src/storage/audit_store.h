@@ -1,7 +1,9 @@
 #pragma once
 // audit_logs: the trail every change writes, inside the same transaction as the change.
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +26,41 @@ struct AuditEntry {
 
 // Inserts one audit row; returns its id.
 std::string insert_audit_log(Session& session, const AuditEntry& entry);
+
+// One stored audit row, as GET /api/v1/audit-logs shows it.
+struct AuditRecord {
+  std::string id;
+  std::optional<std::string> organization_id;
+  std::string actor_type;
+  std::optional<std::string> actor_id;
+  std::string action;
+  std::optional<std::string> target_type;
+  std::optional<std::string> target_id;
+  nlohmann::json changes = nlohmann::json::object();
+  std::optional<std::string> ip;
+  std::optional<std::string> user_agent;
+  std::optional<std::string> request_id;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// The filters of an audit listing; every one set must match (exact values). since is inclusive,
+// until exclusive, both on created_at (milliseconds).
+struct AuditFilter {
+  std::optional<std::string> organization_id;
+  std::optional<std::string> actor_id;
+  std::optional<std::string> action;
+  std::optional<std::string> target_id;
+  std::optional<int64_t> since_ms;
+  std::optional<int64_t> until_ms;
+};
+
+// Audit rows matching the filter, newest first (by id: UUIDv7, time-ordered), older than
+// `before_id` when given; at most `limit`. Each query walks the index of its most selective filter
+// (target, actor, organization, action — each ends in id) between id bounds derived from
+// since/until, so a page costs the same at any depth.
+std::vector<AuditRecord> list_audit_logs(Session& session, const AuditFilter& filter,
+                                         const std::optional<std::string>& before_id, int limit);
 
 // Number of audit rows (tests and diagnostics).
 int64_t count_audit_logs(Session& session);

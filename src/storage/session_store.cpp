@@ -14,6 +14,30 @@ namespace {
 constexpr Query kFindSession{"find_session", "SELECT " MCP_SESSION_COLUMNS " FROM sessions WHERE id = $1"};
 constexpr Query kFindSessionByClerkId{"find_session_by_clerk_session_id",
                                       "SELECT " MCP_SESSION_COLUMNS " FROM sessions WHERE clerk_session_id = $1"};
+// ON CONFLICT without a target: a NULL clerk_session_id never conflicts, a taken one does nothing.
+constexpr Query kInsertSessionIfAbsent{
+    "insert_session_if_absent",
+    "INSERT INTO sessions (id, user_id, organization_id, clerk_session_id, metadata, expires_at, last_active_at, "
+    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT DO NOTHING RETURNING id"};
+constexpr Query kUpdateSession{
+    "update_session",
+    "UPDATE sessions SET organization_id = $2, metadata = $3, expires_at = $4, last_active_at = $5, updated_at = $6 "
+    "WHERE id = $1 AND revoked_at IS NULL"};
+constexpr Query kRevokeSession{
+    "revoke_session",
+    "UPDATE sessions SET revoked_at = $2, updated_at = $3 WHERE id = $1 AND (revoked_at IS NULL OR revoked_at > $2)"};
+// Listings, by id (UUIDv7: creation order). The user's own sessions use sessions_user_idx.
+constexpr Query kListSessionsOfUser{
+    "list_sessions_of_user",
+    "SELECT " MCP_SESSION_COLUMNS " FROM sessions WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3"};
+// An organization's sessions, plus (when $2 is set) every session of one user: what an ADMIN user sees.
+constexpr Query kListSessionsOfOrganization{
+    "list_sessions_of_organization",
+    "SELECT " MCP_SESSION_COLUMNS
+    " FROM sessions WHERE (organization_id = $1 OR user_id = $2) AND id > $3 AND ($4 IS NULL OR user_id = $4) "
+    "ORDER BY id LIMIT $5"};
+constexpr Query kListAllSessions{"list_all_sessions",
+                                 "SELECT " MCP_SESSION_COLUMNS " FROM sessions WHERE id > $1 ORDER BY id LIMIT $2"};
 
 #undef MCP_SESSION_COLUMNS
 
@@ -40,6 +64,13 @@ std::optional<SessionRecord> find_one(Session& session, const Query& query, cons
   return session_from(rows.front());
 }
 
+std::vector<SessionRecord> sessions_from(const Rows& rows) {
+  std::vector<SessionRecord> records;
+  records.reserve(rows.size());
+  for (const Row& row : rows) records.push_back(session_from(row));
+  return records;
+}
+
 }  // namespace
 
 std::optional<SessionRecord> find_session(Session& session, const std::string& id) {
@@ -48,6 +79,53 @@ std::optional<SessionRecord> find_session(Session& session, const std::string& i
 
 std::optional<SessionRecord> find_session_by_clerk_session_id(Session& session, const std::string& clerk_session_id) {
   return find_one(session, kFindSessionByClerkId, clerk_session_id);
+}
+
+bool insert_session_if_absent(Session& session, SessionRecord& record) {
+  record.id = util::new_uuid_v7();
+  record.created_at = record.updated_at = util::now_ms();
+  Value params[] = {record.id,
+                    record.user_id,
+                    opt(record.organization_id),
+                    opt(record.clerk_session_id),
+                    record.metadata.dump(),
+                    opt(record.expires_at),
+                    opt(record.last_active_at),
+                    record.created_at};
+  return !session.query(kInsertSessionIfAbsent, params).empty();
+}
+
+bool update_session(Session& session, const SessionRecord& record) {
+  Value params[] = {record.id,
+                    opt(record.organization_id),
+                    record.metadata.dump(),
+                    opt(record.expires_at),
+                    opt(record.last_active_at),
+                    record.updated_at};
+  return session.execute(kUpdateSession, params) > 0;
+}
+
+bool revoke_session(Session& session, const std::string& id, int64_t at) {
+  Value params[] = {id, at, util::now_ms()};
+  return session.execute(kRevokeSession, params) > 0;
+}
+
+std::vector<SessionRecord> list_sessions(Session& session, const SessionFilter& filter,
+                                         const std::optional<std::string>& after_id, int limit) {
+  Value after = after_id.value_or("");
+  Value count = static_cast<int64_t>(limit);
+  if (filter.organization_id) {
+    Value params[] = {*filter.organization_id, opt(filter.or_user_id), after, opt(filter.user_id), count};
+    return sessions_from(session.query(kListSessionsOfOrganization, params));
+  }
+  std::optional<std::string> user_id = filter.or_user_id ? filter.or_user_id : filter.user_id;
+  if (filter.or_user_id && filter.user_id && *filter.or_user_id != *filter.user_id) return {};
+  if (user_id) {
+    Value params[] = {*user_id, after, count};
+    return sessions_from(session.query(kListSessionsOfUser, params));
+  }
+  Value params[] = {after, count};
+  return sessions_from(session.query(kListAllSessions, params));
 }
 
 }  // namespace mcp::storage

@@ -26,4 +26,30 @@ struct SessionRecord {
 std::optional<SessionRecord> find_session(Session& session, const std::string& id);
 std::optional<SessionRecord> find_session_by_clerk_session_id(Session& session, const std::string& clerk_session_id);
 
+// Inserts with a new id and created_at = updated_at = now (set on the record) unless its
+// clerk_session_id is already taken; true when it inserted. A concurrent insert of the same Clerk
+// session (another instance) makes this one answer false once that one has committed, so an upsert
+// never fails on the unique key.
+bool insert_session_if_absent(Session& session, SessionRecord& record);
+
+// Writes organization_id, metadata, expires_at, last_active_at and updated_at of a session that is
+// not revoked; false when it is (or is gone).
+bool update_session(Session& session, const SessionRecord& record);
+
+// revoked_at := at unless already revoked (an earlier revocation stays); true when it changed.
+bool revoke_session(Session& session, const std::string& id, int64_t at);
+
+// Which sessions a listing shows. Rows match when (organization_id = organization_id OR
+// user_id = or_user_id) — either side may be absent, not both unless neither is set (then every
+// row) — and, when set, user_id = user_id.
+struct SessionFilter {
+  std::optional<std::string> organization_id;
+  std::optional<std::string> or_user_id;
+  std::optional<std::string> user_id;
+};
+
+// Sessions matching the filter, by id, after `after_id` when given; at most `limit`.
+std::vector<SessionRecord> list_sessions(Session& session, const SessionFilter& filter,
+                                         const std::optional<std::string>& after_id, int limit);
+
 }  // namespace mcp::storage
