@@ -5,9 +5,11 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include "app/dotenv.h"
 #include "domain/api_key.h"
+#include "domain/jwt_verifier.h"
 #include "domain/role_map.h"
 #include "util/crypto.h"
 
@@ -123,6 +125,19 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
     throw ConfigError("CLERK_JWKS_FILE '" + *config.jwks_file + "' cannot be read");
   }
   if (auto v = setting("CLERK_AUTHORIZED_PARTIES")) config.authorized_parties = split(*v, ',');
+  if (config.jwt_key || config.jwks_file) {
+    // Load the keys once now, so that an unusable key is a start-up error (exit 2), not a 401 later.
+    try {
+      std::optional<std::string> jwks;
+      if (config.jwks_file) {
+        std::ifstream in(*config.jwks_file, std::ios::binary);
+        jwks = std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      }
+      domain::JwtVerifier check(config.jwt_key, jwks, config.authorized_parties);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(std::string(e.what()) + (config.jwks_file ? " (CLERK_JWKS_FILE '" + *config.jwks_file + "')" : ""));
+    }
+  }
   // The highest layer that names an environment decides (so a stray .env line never overrides
   // NODE_ENV=production from the real environment); within one layer MCP_ADMIN_ENV, this binary's
   // own name, beats the seed's NODE_ENV.

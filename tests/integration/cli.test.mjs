@@ -44,6 +44,10 @@ test('misuse: one clear line on stderr, exit 2, and nothing touched', () => {
       { args: ['schema', '--dialect', 'oracle'], error: /--dialect 'oracle'/ },
       { args: ['health', '--url', 'ftp://x'], error: /not an http/ },
       { args: ['serve', '--por', '1'], error: /unrecognised option '--por'/ },
+      { args: ['serve', '--jwt-key', '-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----'], error: /CLERK_JWT_KEY is not a readable PEM/ },
+      { args: ['serve', '--jwks-file', '/dev/null'], error: /CLERK_JWKS_FILE/ },
+      { args: ['serve', '--bootstrap-key', 'mcp_sk_short'], error: /MCP_ADMIN_BOOTSTRAP_KEY must look like an API key/ },
+      { args: ['serve', '--trusted-proxies', '10.0.0.1,proxy.local'], error: /MCP_ADMIN_TRUSTED_PROXIES: 'proxy.local' is not an IP/ },
     ];
     for (const c of cases) {
       const r = run(c.args, { cwd: dir });
