@@ -15,6 +15,7 @@ int run_seed(const Args& args);
 int run_schema(const Args& args);
 int run_health(const Args& args);
 int run_webhooks(const Args& args);
+int run_apikey(const Args& args);
 
 struct CommandEntry {
   const char* name;
