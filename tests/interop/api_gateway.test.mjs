@@ -1,0 +1,348 @@
+// GET /api/v1/gateway/authorize (DESIGN.md §4.3, docs/forward-auth.md) through the binary, on SQLite
+// and (MCP_ADMIN_TEST_ENGINE=postgres) PostgreSQL: who is allowed, the exact headers and body, every
+// 401 / 403 / 400, where the slug comes from, and that a revoked key, a disabled service, an
+// inactive server or a deleted organization shows within one second although decisions are cached.
+// Tenants come from signed Clerk webhooks; keys, services and servers from the admin API.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { organizationDeleted, orgId, userDeleted, userId } from './clerk_payloads.mjs';
+import { exec } from './db_state.mjs';
+import { agent, expectProblem, randomApiKey, rsaKeys, startApiServer } from './api_harness.mjs';
+
+const AUTHORIZE = '/api/v1/gateway/authorize';
+// The cache keeps a decision at most 500 ms; the contract says one second. Polls add their own.
+const PROPAGATION_MS = 1000;
+const POLL_SLACK_MS = 150;
+
+let api;
+before(async () => { api = await startApiServer(); });
+after(async () => {
+  await api?.close();
+  agent.destroy();
+});
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// GET authorize with a key in Authorization: Bearer (or null: none), extra headers, query.
+function authorize(token, { server, headers = {}, query } = {}) {
+  const qs = query ?? (server === undefined ? '' : `?server=${encodeURIComponent(server)}`);
+  return api.call('GET', `${AUTHORIZE}${qs}`, { token, headers });
+}
+
+function expectDenied(response, status, message = '') {
+  const problem = expectProblem(assert, response, status, message);
+  assert.equal(problem.allowed, false, `${message} ${response.text}`);
+  for (const header of ['x-mcp-organization', 'x-mcp-user', 'x-mcp-role', 'x-mcp-server']) {
+    assert.equal(response.headers[header], undefined, `${message} no ${header} on a denial`);
+  }
+  if (status === 401) assert.equal(response.headers['www-authenticate'], 'Bearer', message);
+  return problem;
+}
+
+// Polls `check` (an async predicate) until it holds; resolves to the ms it took, or fails after `limit`.
+async function within(limit, check, what) {
+  const start = performance.now();
+  for (;;) {
+    if (await check()) return performance.now() - start;
+    const elapsed = performance.now() - start;
+    assert.ok(elapsed <= limit, `${what}: still not seen after ${Math.round(elapsed)} ms`);
+    await sleep(20);
+  }
+}
+
+async function enable(orgInternalId, server, config = {}, extra = {}) {
+  const response = await api.call('PUT', `/api/v1/organizations/${orgInternalId}/services/${server}`, { body: { config, ...extra } });
+  assert.equal(response.status, 200, response.text);
+  return response.json;
+}
+
+async function internalUserId(name) {
+  const response = await api.call('GET', `/api/v1/users/${userId(name)}`);
+  assert.equal(response.status, 200, response.text);
+  return response.json.id;
+}
+
+// Sets is_active of a server through the registry API (PATCH), or straight in the database when
+// that route is not there.
+async function setActive(slug, active) {
+  const response = await api.call('PATCH', `/api/v1/mcp-servers/${slug}`, { body: { is_active: active } });
+  if (response.status === 200) return;
+  assert.ok([404, 405].includes(response.status), `PATCH mcp-servers/${slug}: ${response.status} ${response.text}`);
+  exec(api.file, `UPDATE mcp_servers SET is_active = ${active ? 'TRUE' : 'FALSE'} WHERE slug = '${slug}'`);
+}
+
+describe('allowed', () => {
+  let acme;
+  let config;
+  before(async () => {
+    acme = await api.tenant('acme', [
+      { name: 'ada', role: 'org:admin' }, { name: 'bob', role: 'org:member' }, { name: 'vic', role: 'org:viewer' },
+    ]);
+    config = { repository: 'acme/widgets', read_only: true, limits: { rpm: 60 } };
+    await enable(acme.id, 'github', config);
+  });
+
+  for (const role of ['MEMBER', 'ADMIN']) {
+    test(`an organization's ${role} key with the service enabled: 200, the X-MCP-* headers and the body`, async () => {
+      const key = await api.apiKey(acme.id, role);
+      const response = await authorize(key.key, { server: 'github' });
+      assert.equal(response.status, 200, response.text);
+      assert.equal(response.headers['x-mcp-organization'], acme.id);
+      assert.equal(response.headers['x-mcp-role'], role);
+      assert.equal(response.headers['x-mcp-server'], 'github');
+      assert.equal(response.headers['x-mcp-user'], undefined, 'a key is no user');
+      assert.match(String(response.headers['content-type']), /^application\/json/);
+      assert.equal(response.headers['cache-control'], 'no-store');
+      assert.deepEqual(response.json, {
+        allowed: true, organization_id: acme.id, user_id: null, role, server: 'github', config,
+      });
+      // The same from the cache, and with the key in X-API-Key.
+      const again = await api.call('GET', `${AUTHORIZE}?server=github`, { token: null, headers: { 'X-API-Key': key.key } });
+      assert.equal(again.status, 200, again.text);
+      assert.deepEqual(again.json, response.json);
+      assert.equal(again.headers['x-mcp-organization'], acme.id);
+    });
+  }
+
+  test('a member\'s Clerk session token (v1 and v2 claims): 200 with X-MCP-User', async () => {
+    const bob = await internalUserId('bob');
+    for (const v2 of [false, true]) {
+      const token = await api.token('bob', { org: { id: acme.orgClerkId, role: 'org:member' }, v2 });
+      const response = await authorize(token, { server: 'github' });
+      assert.equal(response.status, 200, response.text);
+      assert.equal(response.headers['x-mcp-organization'], acme.id);
+      assert.equal(response.headers['x-mcp-user'], bob);
+      assert.equal(response.headers['x-mcp-role'], 'MEMBER');
+      assert.equal(response.headers['x-mcp-server'], 'github');
+      assert.deepEqual(response.json, {
+        allowed: true, organization_id: acme.id, user_id: bob, role: 'MEMBER', server: 'github', config,
+      });
+    }
+    const ada = await internalUserId('ada');
+    const response = await authorize(await api.token('ada', { org: { id: acme.orgClerkId, role: 'org:admin' } }), { server: 'github' });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.headers['x-mcp-user'], ada);
+    assert.equal(response.headers['x-mcp-role'], 'ADMIN', 'the synced membership decides the role');
+  });
+
+  test('VIEWER may not use a service: 403, by key and by token', async () => {
+    const key = await api.apiKey(acme.id, 'VIEWER');
+    expectDenied(await authorize(key.key, { server: 'github' }), 403, 'viewer key');
+    const token = await api.token('vic', { org: { id: acme.orgClerkId, role: 'org:viewer' } });
+    expectDenied(await authorize(token, { server: 'github' }), 403, 'viewer token');
+  });
+
+  test('a platform-admin key: 200 for an active server, with no organization; 403 for an inactive one', async () => {
+    const response = await authorize(api.bootstrapKey, { server: 'memory' });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.headers['x-mcp-organization'], undefined);
+    assert.equal(response.headers['x-mcp-user'], undefined);
+    assert.equal(response.headers['x-mcp-role'], 'PLATFORM_ADMIN');
+    assert.equal(response.headers['x-mcp-server'], 'memory');
+    assert.deepEqual(response.json, {
+      allowed: true, organization_id: null, user_id: null, role: 'PLATFORM_ADMIN', server: 'memory', config: {},
+    });
+    await setActive('time', false);
+    try {
+      expectDenied(await authorize(api.bootstrapKey, { server: 'time' }), 403);
+    } finally {
+      await setActive('time', true);
+    }
+  });
+
+  test('each API-key answer counts one use of the key, written off the request path', async () => {
+    const key = await api.apiKey(acme.id, 'MEMBER', { name: 'usage' });
+    const calls = 25;
+    for (let i = 0; i < calls; i += 1) assert.equal((await authorize(key.key, { server: 'github' })).status, 200);
+    let seen;
+    await within(3000, async () => {
+      const list = await api.call('GET', `/api/v1/organizations/${acme.id}/api-keys?limit=200`);
+      seen = list.json?.data?.find((entry) => entry.id === key.id);
+      return seen?.usage_count === calls;
+    }, `usage_count to reach ${calls}`);
+    assert.equal(typeof seen.last_used_at, 'string');
+  });
+});
+
+describe('refused', () => {
+  let beta;
+  let member;
+  before(async () => {
+    beta = await api.tenant('beta', [{ name: 'bea', role: 'org:member' }]);
+    await enable(beta.id, 'github', { team: 'beta' });
+    member = await api.apiKey(beta.id, 'MEMBER');
+  });
+
+  test('no credential, an unknown key, a malformed one, a bad or expired token: 401 with WWW-Authenticate: Bearer', async () => {
+    expectDenied(await authorize(null, { server: 'github' }), 401, 'none');
+    expectDenied(await authorize(randomApiKey(), { server: 'github' }), 401, 'unknown key');
+    expectDenied(await authorize(`${member.key.slice(0, -2)}xx`, { server: 'github' }), 401, 'right prefix, wrong secret');
+    expectDenied(await authorize('not-a-key', { server: 'github' }), 401, 'malformed');
+    expectDenied(await api.call('GET', `${AUTHORIZE}?server=github`, { token: null, headers: { Authorization: `Basic ${member.key}` } }),
+      401, 'not Bearer');
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await api.token('bea', { org: { id: beta.orgClerkId }, exp: now - 120, iat: now - 600 });
+    expectDenied(await authorize(expired, { server: 'github' }), 401, 'expired token');
+    const { privateKey } = await rsaKeys();
+    const forged = await api.token('bea', { org: { id: beta.orgClerkId }, key: privateKey });
+    expectDenied(await authorize(forged, { server: 'github' }), 401, 'foreign signature');
+    const stranger = await api.token('nobody_known', { org: { id: beta.orgClerkId } });
+    expectDenied(await authorize(stranger, { server: 'github' }), 401, 'user not known here');
+    // Nothing of the credential comes back.
+    const answer = await authorize(`${member.key.slice(0, -2)}xx`, { server: 'github' });
+    assert.ok(!answer.text.includes(member.key.slice(7, 30)), answer.text);
+  });
+
+  test('a server the organization has not enabled: 403; an unknown server: 403', async () => {
+    expectDenied(await authorize(member.key, { server: 'slack' }), 403, 'not enabled');
+    const unknown = expectDenied(await authorize(member.key, { server: 'no-such-server' }), 403, 'unknown');
+    assert.match(unknown.detail, /no-such-server/);
+  });
+
+  test('a token naming an organization the user is not a member of, or none: 403', async () => {
+    const acmeOrg = orgId('acme');
+    expectDenied(await authorize(await api.token('bea', { org: { id: acmeOrg } }), { server: 'github' }), 403, 'other org');
+    expectDenied(await authorize(await api.token('bea'), { server: 'github' }), 403, 'no active organization');
+  });
+
+  test('a service disabled after use: 403 within one second', async () => {
+    const org = await api.tenant('gamma', []);
+    await enable(org.id, 'fetch');
+    const key = await api.apiKey(org.id, 'MEMBER');
+    for (let i = 0; i < 5; i += 1) assert.equal((await authorize(key.key, { server: 'fetch' })).status, 200);
+    const response = await api.call('DELETE', `/api/v1/organizations/${org.id}/services/fetch`);
+    assert.equal(response.status, 204, response.text);
+    const took = await within(PROPAGATION_MS + POLL_SLACK_MS,
+      async () => (await authorize(key.key, { server: 'fetch' })).status === 403, 'disabled service');
+    expectDenied(await authorize(key.key, { server: 'fetch' }), 403);
+    // Enabled again: allowed again.
+    await enable(org.id, 'fetch', { again: true }, { enabled: true });
+    await within(PROPAGATION_MS + POLL_SLACK_MS, async () => (await authorize(key.key, { server: 'fetch' })).status === 200, 're-enabled');
+    assert.ok(took <= PROPAGATION_MS + POLL_SLACK_MS);
+  });
+
+  test('an inactive server: 403 within one second, allowed again when reactivated', async () => {
+    const org = await api.tenant('delta', []);
+    await enable(org.id, 'sequential-thinking');
+    const key = await api.apiKey(org.id, 'ADMIN');
+    assert.equal((await authorize(key.key, { server: 'sequential-thinking' })).status, 200);
+    await setActive('sequential-thinking', false);
+    try {
+      await within(PROPAGATION_MS + POLL_SLACK_MS,
+        async () => (await authorize(key.key, { server: 'sequential-thinking' })).status === 403, 'inactive server');
+      const problem = expectDenied(await authorize(key.key, { server: 'sequential-thinking' }), 403);
+      assert.match(problem.detail, /not active/);
+    } finally {
+      await setActive('sequential-thinking', true);
+    }
+    await within(PROPAGATION_MS + POLL_SLACK_MS,
+      async () => (await authorize(key.key, { server: 'sequential-thinking' })).status === 200, 'reactivated');
+  });
+
+  test('a deleted organization (organization.deleted webhook): its keys 401 (revoked by the cascade), its members\' tokens 403', async () => {
+    const org = await api.tenant('doomed', [{ name: 'dan', role: 'org:admin' }]);
+    await enable(org.id, 'github');
+    const key = await api.apiKey(org.id, 'MEMBER');
+    const token = await api.token('dan', { org: { id: org.orgClerkId, role: 'org:admin' } });
+    assert.equal((await authorize(key.key, { server: 'github' })).status, 200);
+    assert.equal((await authorize(token, { server: 'github' })).status, 200);
+    const delivered = await api.post(api.nextSvixId(), organizationDeleted(org.orgClerkId, { timestamp: Date.now() }));
+    assert.equal(delivered.status, 200, delivered.text);
+    await within(PROPAGATION_MS + POLL_SLACK_MS, async () => (await authorize(key.key, { server: 'github' })).status === 401, 'key of a deleted org');
+    expectDenied(await authorize(key.key, { server: 'github' }), 401);
+    await within(PROPAGATION_MS + POLL_SLACK_MS, async () => (await authorize(token, { server: 'github' })).status === 403, 'token into a deleted org');
+    const problem = expectDenied(await authorize(token, { server: 'github' }), 403);
+    assert.match(problem.detail, /deleted/);
+  });
+
+  test('a deleted user (user.deleted webhook): their token 403', async () => {
+    const org = await api.tenant('epsilon', [{ name: 'eve', role: 'org:member' }]);
+    await enable(org.id, 'github');
+    const token = await api.token('eve', { org: { id: org.orgClerkId } });
+    assert.equal((await authorize(token, { server: 'github' })).status, 200);
+    const delivered = await api.post(api.nextSvixId(), userDeleted(userId('eve'), { timestamp: Date.now() }));
+    assert.equal(delivered.status, 200, delivered.text);
+    await within(PROPAGATION_MS + POLL_SLACK_MS, async () => (await authorize(token, { server: 'github' })).status === 403, 'deleted user');
+    const problem = expectDenied(await authorize(token, { server: 'github' }), 403);
+    assert.match(problem.detail, /user has been deleted/);
+  });
+
+  test('revocation (DELETE …/api-keys/{id}) takes effect within one second', async () => {
+    const key = await api.apiKey(beta.id, 'MEMBER', { name: 'to revoke' });
+    // A fresh cached decision right before the revocation: the worst case for the cache.
+    for (let i = 0; i < 10; i += 1) assert.equal((await authorize(key.key, { server: 'github' })).status, 200);
+    const revoked = await api.call('DELETE', `/api/v1/organizations/${beta.id}/api-keys/${key.id}`);
+    assert.equal(revoked.status, 204, revoked.text);
+    const took = await within(PROPAGATION_MS + POLL_SLACK_MS,
+      async () => (await authorize(key.key, { server: 'github' })).status === 401, 'revoked key');
+    const problem = expectDenied(await authorize(key.key, { server: 'github' }), 401);
+    assert.match(problem.detail, /revoked/);
+    assert.ok(took <= PROPAGATION_MS + POLL_SLACK_MS, `${took} ms`);
+    // And it stays refused (the cache does not bring the old decision back).
+    await sleep(600);
+    expectDenied(await authorize(key.key, { server: 'github' }), 401);
+  });
+});
+
+describe('which server', () => {
+  let key;
+  let orgInternal;
+  before(async () => {
+    const org = await api.tenant('zeta', []);
+    orgInternal = org.id;
+    await enable(org.id, 'github');
+    await enable(org.id, 'git');
+    key = (await api.apiKey(org.id, 'MEMBER')).key;
+  });
+
+  for (const header of ['X-Forwarded-Uri', 'X-Original-URI', 'X-Original-URL']) {
+    test(`the slug from ${header}: /mcp/SLUG/…, /mcp/SLUG and with a query`, async () => {
+      for (const uri of ['/mcp/github/sse', '/mcp/github', '/mcp/github/messages?sessionId=abc', '/mcp/github/']) {
+        const response = await authorize(key, { headers: { [header]: uri } });
+        assert.equal(response.status, 200, `${header}: ${uri}: ${response.text}`);
+        assert.equal(response.headers['x-mcp-server'], 'github');
+        assert.equal(response.json.server, 'github');
+        assert.equal(response.headers['x-mcp-organization'], orgInternal);
+      }
+      const other = await authorize(key, { headers: { [header]: '/mcp/slack/sse' } });
+      expectDenied(other, 403, `${header} names a server not enabled`);
+    });
+  }
+
+  test('X-Original-URL as a whole URL; ?server= wins over the headers', async () => {
+    const whole = await authorize(key, { headers: { 'X-Original-URL': 'https://gateway.example.com/mcp/git/x' } });
+    assert.equal(whole.status, 200, whole.text);
+    assert.equal(whole.headers['x-mcp-server'], 'git');
+    const both = await authorize(key, { server: 'git', headers: { 'X-Forwarded-Uri': '/mcp/slack/x' } });
+    assert.equal(both.status, 200, both.text);
+    assert.equal(both.headers['x-mcp-server'], 'git');
+  });
+
+  test('no server: 400; a malformed slug or URI: 400; headers that disagree: 400', async () => {
+    expectDenied(await authorize(key), 400, 'none at all');
+    expectDenied(await authorize(key, { query: '?server=' }), 400, 'empty server');
+    expectDenied(await authorize(key, { server: 'git/../github' }), 400, 'slash in server');
+    expectDenied(await authorize(key, { server: 'x'.repeat(129) }), 400, 'too long');
+    expectDenied(await authorize(key, { headers: { 'X-Forwarded-Uri': '/api/other' } }), 400, 'not /mcp/');
+    expectDenied(await authorize(key, { headers: { 'X-Forwarded-Uri': '/mcp/' } }), 400, 'no slug');
+    expectDenied(await authorize(key, { headers: { 'X-Original-URI': '/mcp/slack/../github/sse' } }), 400, 'dot segments');
+    expectDenied(await authorize(key, { headers: { 'X-Original-URI': '/mcp/slack%2f..%2fgithub' } }), 400, 'encoded slash');
+    const conflict = expectDenied(await authorize(key, {
+      headers: { 'X-Forwarded-Uri': '/mcp/github/sse', 'X-Original-URI': '/mcp/git/sse' },
+    }), 400, 'disagreeing headers');
+    assert.match(conflict.detail, /different/);
+    // Agreeing headers are fine.
+    const agree = await authorize(key, { headers: { 'X-Forwarded-Uri': '/mcp/git/a', 'X-Original-URI': '/mcp/git/b' } });
+    assert.equal(agree.status, 200, agree.text);
+    // Without a credential a missing server is still the proxy's mistake: 400 before 401.
+    expectDenied(await authorize(null), 400, 'no server, no credential');
+  });
+
+  test('HEAD and other methods', async () => {
+    const head = await api.call('HEAD', `${AUTHORIZE}?server=github`, { token: key });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers['x-mcp-server'], 'github');
+    const post = await api.call('POST', `${AUTHORIZE}?server=github`, { token: key, body: {} });
+    assert.equal(post.status, 405, post.text);
+  });
+});
