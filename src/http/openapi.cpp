@@ -51,15 +51,19 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// Path parameters are all strings; ids take either form, whatever the resource.
-std::string describe_path_parameter(const std::string& name) {
-  if (name == "id") return "Internal id or Clerk id";
-  if (name.size() > 3 && name.ends_with("_id")) {
-    std::string thing = name.substr(0, name.size() - 3);
-    std::replace(thing.begin(), thing.end(), '_', ' ');
-    return "Internal id or Clerk id of the " + thing;
+// Path parameters are all strings. What an id accepts depends on the resource (DESIGN.md §4.2).
+std::string describe_path_parameter(std::string_view pattern, const std::string& name) {
+  if (name == "server_id" || (name == "id" && pattern.starts_with("/api/v1/mcp-servers/"))) {
+    return "The MCP server's id or slug";
   }
-  return "Path segment " + name;
+  if (name == "key_id") return "The API key's id";
+  if (name == "id" && pattern.starts_with("/api/v1/sessions/")) return "The session's id";
+  if (name == "id" && pattern.starts_with("/api/v1/users/")) return "The user's internal id or Clerk id (user_…)";
+  if (name == "user_id") return "The user's internal id or Clerk id (user_…)";
+  if (name == "id" && pattern.starts_with("/api/v1/organizations/")) {
+    return "The organization's internal id or Clerk id (org_…)";
+  }
+  return "Internal id or Clerk id";
 }
 
 json problem_response(int status) {
@@ -83,7 +87,7 @@ json operation(const Route& route, const std::string& id) {
     parameters.push_back({{"name", name},
                           {"in", "path"},
                           {"required", true},
-                          {"description", describe_path_parameter(name)},
+                          {"description", describe_path_parameter(route.pattern, name)},
                           {"schema", {{"type", "string"}}}});
   }
   for (const QueryParam& param : doc.query) {

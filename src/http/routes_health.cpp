@@ -9,6 +9,23 @@
 
 namespace mcp::http {
 
+namespace {
+// GET /api/health's body (the seed's shape; 503 answers the same object with status "error").
+nlohmann::json health_schema() {
+  nlohmann::json nullable_string = {{"type", {"string", "null"}}};
+  return {{"type", "object"},
+          {"required", {"status", "timestamp", "database", "environment"}},
+          {"properties",
+           {{"status", {{"enum", {"ok", "error"}}}},
+            {"timestamp", {{"type", "string"}, {"format", "date-time"}}},
+            {"database",
+             {{"type", "object"},
+              {"properties", {{"status", {{"enum", {"healthy", "unhealthy"}}}}, {"connected", {{"type", "boolean"}}}}}}},
+            {"environment", {{"type", "string"}}},
+            {"error", nullable_string}}}};
+}
+}  // namespace
+
 void add_health_routes(Router& router, app::App& app) {
   router.add("GET", "/api/health", "Health: a database round trip; 200 healthy, 503 not", [&app](RequestContext& ctx) {
     app::HealthReport report = app.check_health();
@@ -28,14 +45,18 @@ void add_health_routes(Router& router, app::App& app) {
     ctx.res.status = report.healthy ? 200 : 503;
     ctx.res.set_header("Cache-Control", "no-store");
     ctx.res.set_content(body.dump(), "application/json");
-  });
+  }, RouteDoc{.tag = "health", .response_schema = health_schema(), .error_statuses = {503}});
 
   router.add("GET", "/api/webhooks/test", "Webhook test: answers when the server is reachable", [](RequestContext& ctx) {
     nlohmann::ordered_json body = {{"message", "Test webhook endpoint is working"},
                            {"timestamp", util::format_iso8601_ms(util::now_ms())}};
     ctx.res.set_header("Cache-Control", "no-store");
     ctx.res.set_content(body.dump(), "application/json");
-  });
+  }, RouteDoc{.tag = "health",
+              .response_schema = {{"type", "object"},
+                                  {"required", {"message", "timestamp"}},
+                                  {"properties", {{"message", {{"type", "string"}}},
+                                                  {"timestamp", {{"type", "string"}, {"format", "date-time"}}}}}}});
 }
 
 }  // namespace mcp::http

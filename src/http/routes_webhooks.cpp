@@ -94,7 +94,17 @@ void add_webhook_routes(Router& router, app::App& app) {
                                               {"type", result.type},
                                               {"svix_id", headers.id}};
                ctx.res.set_content(body.dump(), "application/json");
-             });
+             },
+             RouteDoc{.tag = "webhooks",
+                      .request_schema = {{"type", "object"},
+                                         {"description", "A Clerk event, signed by Svix (svix-id, svix-timestamp, "
+                                                         "svix-signature headers)"}},
+                      .response_schema = {{"type", "object"},
+                                          {"properties", {{"ok", {{"type", "boolean"}}},
+                                                          {"outcome", {{"enum", {"applied", "duplicate", "ignored"}}}},
+                                                          {"type", {{"type", "string"}}},
+                                                          {"svix_id", {{"type", "string"}}}}}},
+                      .error_statuses = {401, 503}});
 }
 
 }  // namespace mcp::http
