@@ -2,6 +2,9 @@
 // The JSON of the MCP server registry, organization services and API keys, as the admin API sends
 // them (snake_case, named as the columns; times ISO-8601; never a key's hash or secret), and the
 // JSON Schemas the OpenAPI document gives for them.
+#include <optional>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "http/router.h"
@@ -10,6 +13,8 @@
 #include "storage/service_store.h"
 
 namespace mcp::http {
+
+class JsonBody;
 
 nlohmann::json mcp_server_json(const storage::McpServerRecord& server);
 // A service with its server's id, slug, name, transport, url and is_active under "mcp_server".
@@ -22,6 +27,12 @@ nlohmann::json service_schema();
 nlohmann::json api_key_schema();
 // {"data":[item…],"next_cursor":string|null}
 nlohmann::json page_schema(const nlohmann::json& item_schema);
+
+// The JSON object `field` of the body (capabilities, config), after checking that it nests at most
+// kMaxJsonDepth levels: nlohmann's dump() recurses, and a 1 MiB body can nest ~500,000 levels deep,
+// enough to overflow a worker thread's stack. nullopt when absent; 400 naming the field otherwise.
+inline constexpr int kMaxJsonDepth = 32;
+std::optional<nlohmann::json> shallow_object(const JsonBody& body, std::string_view field, bool required = false);
 
 // The RouteDoc of an authenticated /api/v1 route (request/response schema null: none).
 RouteDoc authenticated_doc(std::string tag, int success_status, nlohmann::json request_schema,
