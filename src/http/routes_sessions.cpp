@@ -32,8 +32,8 @@ using json = nlohmann::json;
 constexpr const char* kNoSuchSession = "There is no such session.";
 constexpr const char* kNoSuchOrganization = "There is no such organization.";
 constexpr const char* kNoSuchUser = "There is no such user.";
-// expires_in: up to ten years.
-constexpr int64_t kMaxExpiresInSeconds = int64_t{10} * 366 * 24 * 3600;
+// The longest expires_in / expires_at: ten years.
+constexpr int64_t kMaxLifetimeMs = int64_t{3660} * 24 * 3600 * 1000;
 
 // An id a client may send (internal UUID or Clerk id): anything else cannot exist, and is not
 // worth a query (nor sending bytes that are not text to PostgreSQL).
@@ -85,29 +85,33 @@ struct SessionChange {
   std::optional<std::string> clerk_session_id;
   std::optional<json> metadata;
   bool expiry_given = false;
-  std::optional<int64_t> expires_in_ms;         // nullopt with expiry_given: no expiry
+  std::optional<int64_t> expires_at;            // nullopt with expiry_given: no expiry
 };
 
-SessionChange read_change(const httplib::Request& req) {
-  JsonBody body(req, {"user_id", "organization_id", "clerk_session_id", "metadata", "expires_in"});
+SessionChange read_change(const httplib::Request& req, int64_t now_ms) {
+  JsonBody body(req, {"user_id", "organization_id", "clerk_session_id", "metadata", "expires_in", "expires_at"});
   SessionChange change;
   change.user_id = body.string("user_id", false, 128);
   change.organization_given = body.has("organization_id");
   change.organization_id = body.string("organization_id", false, 128, true);
   change.clerk_session_id = body.string("clerk_session_id", false, 128);
   change.metadata = body.object("metadata");
-  if (body.has("expires_in")) {
-    change.expiry_given = true;
-    const json& value = body.json().at("expires_in");
-    if (value.is_string()) {
-      auto duration = util::parse_duration_ms(value.get_ref<const std::string&>());
-      if (!duration || *duration <= 0 || *duration > kMaxExpiresInSeconds * 1000) {
-        throw_field_error("expires_in", "must be a duration such as 30m, 12h or 90d (at most ten years), or seconds");
-      }
-      change.expires_in_ms = *duration;
-    } else if (!value.is_null()) {
-      change.expires_in_ms = *body.integer("expires_in", 1, kMaxExpiresInSeconds) * 1000;
-    }
+  // As for API keys: expires_in ("12h") or expires_at (ISO-8601), not both; null: no expiry.
+  auto expires_in = body.string("expires_in", false, 32, true);
+  auto expires_at = body.string("expires_at", false, 64, true);
+  change.expiry_given = body.has("expires_in") || body.has("expires_at");
+  if (expires_in && expires_at) throw_field_error("expires_at", "give expires_in or expires_at, not both");
+  if (expires_in) {
+    auto duration = util::parse_duration_ms(*expires_in);
+    if (!duration || *duration <= 0) throw_field_error("expires_in", "must be a number and a unit: 30s, 15m, 12h, 90d");
+    if (*duration > kMaxLifetimeMs) throw_field_error("expires_in", "must be at most 3660d");
+    change.expires_at = now_ms + *duration;
+  } else if (expires_at) {
+    auto at = util::parse_iso8601_ms(*expires_at);
+    if (!at) throw_field_error("expires_at", "must be an ISO-8601 time such as 2030-01-01T00:00:00Z");
+    if (*at <= now_ms) throw_field_error("expires_at", "must be in the future");
+    if (*at - now_ms > kMaxLifetimeMs) throw_field_error("expires_at", "must be at most ten years from now");
+    change.expires_at = at;
   }
   return change;
 }
@@ -147,7 +151,7 @@ struct Upserted {
 
 void create_or_update_session(ApiRequest& r) {
   const domain::Principal& principal = r.principal;
-  SessionChange change = read_change(r.ctx.req);
+  SessionChange change = read_change(r.ctx.req, r.now_ms);
   bool is_user = principal.kind == domain::Principal::Kind::User;
 
   if (is_user) {
@@ -193,8 +197,7 @@ void create_or_update_session(ApiRequest& r) {
         domain::authorize(principal, domain::Permission::Manage, organization_id, kNoSuchOrganization);
       }
     }
-    std::optional<int64_t> expires_at =
-        change.expires_in_ms ? std::optional<int64_t>(r.now_ms + *change.expires_in_ms) : std::nullopt;
+    std::optional<int64_t> expires_at = change.expires_at;
 
     std::optional<storage::SessionRecord> existing;
     if (change.clerk_session_id) existing = storage::find_session_by_clerk_session_id(db, *change.clerk_session_id);
@@ -330,10 +333,14 @@ void add_session_routes(Router& router, app::App& app) {
            "Absent: unchanged (none for a new session; an ADMIN key's own organization)"}}},
         {"metadata", {{"type", "object"}, {"description", "Replaces the session's metadata"}}},
         {"expires_in",
-         {{"type", json::array({"string", "integer", "null"})},
+         {{"type", json::array({"string", "null"})},
           {"description",
-           "Lifetime of the session's organization context from now: a duration (30m, 12h, 90d) or seconds; "
-           "null: no expiry. Absent: unchanged (no expiry for a new session)"}}},
+           "Lifetime of the session's organization context from now: 30s, 15m, 12h, 90d; null: no expiry. "
+           "Absent (and no expires_at): unchanged (no expiry for a new session)"}}},
+        {"expires_at",
+         {{"type", json::array({"string", "null"})},
+          {"format", "date-time"},
+          {"description", "Instead of expires_in: when the session's organization context ends (ISO-8601)"}}},
         {"user_id",
          {{"type", "string"},
           {"description", "API keys only (required): the user, internal or Clerk id. A Clerk user: themselves"}}},
