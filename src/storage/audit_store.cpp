@@ -19,17 +19,19 @@ constexpr Query kCountAuditLogs{"count_audit_logs", "SELECT count(*) FROM audit_
 //   $1 organization_id, $2 actor_id, $3 action, $4 target_id (NULL: any),
 //   $5 lowest id (inclusive), $6 id upper bound (exclusive), $7 since, $8 until (created_at; NULL: open),
 //   $9 limit.
+// "CAST($n AS …) IS NULL": PostgreSQL cannot type a parameter from `$n IS NULL` alone.
 // The leading filter is a plain equality, so with `id` between $5 and $6 it is a range of that
 // filter's (column, id) index walked backwards; the other filters are checked on the rows it yields.
 #define MCP_AUDIT_SELECT                                                                                        \
   "SELECT id, organization_id, actor_type, actor_id, action, target_type, target_id, changes, ip, user_agent, " \
   "request_id, created_at, updated_at FROM audit_logs WHERE id >= $5 AND id < $6 "
-#define MCP_AUDIT_ORGANIZATION_ANY "AND ($1 IS NULL OR organization_id = $1) "
-#define MCP_AUDIT_ACTOR_ANY "AND ($2 IS NULL OR actor_id = $2) "
-#define MCP_AUDIT_ACTION_ANY "AND ($3 IS NULL OR action = $3) "
-#define MCP_AUDIT_TARGET_ANY "AND ($4 IS NULL OR target_id = $4) "
+#define MCP_AUDIT_ORGANIZATION_ANY "AND (CAST($1 AS TEXT) IS NULL OR organization_id = $1) "
+#define MCP_AUDIT_ACTOR_ANY "AND (CAST($2 AS TEXT) IS NULL OR actor_id = $2) "
+#define MCP_AUDIT_ACTION_ANY "AND (CAST($3 AS TEXT) IS NULL OR action = $3) "
+#define MCP_AUDIT_TARGET_ANY "AND (CAST($4 AS TEXT) IS NULL OR target_id = $4) "
 #define MCP_AUDIT_TIME_AND_ORDER \
-  "AND ($7 IS NULL OR created_at >= $7) AND ($8 IS NULL OR created_at < $8) ORDER BY id DESC LIMIT $9"
+  "AND (CAST($7 AS BIGINT) IS NULL OR created_at >= $7) AND (CAST($8 AS BIGINT) IS NULL OR created_at < $8) " \
+  "ORDER BY id DESC LIMIT $9"
 
 constexpr Query kListAuditByTarget{"list_audit_logs_by_target",
                                    MCP_AUDIT_SELECT "AND target_id = $4 " MCP_AUDIT_ORGANIZATION_ANY MCP_AUDIT_ACTOR_ANY

@@ -34,7 +34,7 @@ constexpr Query kListSessionsOfUser{
 constexpr Query kListSessionsOfOrganization{
     "list_sessions_of_organization",
     "SELECT " MCP_SESSION_COLUMNS
-    " FROM sessions WHERE (organization_id = $1 OR user_id = $2) AND id > $3 AND ($4 IS NULL OR user_id = $4) "
+    " FROM sessions WHERE (organization_id = $1 OR user_id = $2) AND id > $3 AND (CAST($4 AS TEXT) IS NULL OR user_id = $4) "
     "ORDER BY id LIMIT $5"};
 constexpr Query kListAllSessions{"list_all_sessions",
                                  "SELECT " MCP_SESSION_COLUMNS " FROM sessions WHERE id > $1 ORDER BY id LIMIT $2"};
