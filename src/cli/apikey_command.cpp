@@ -135,7 +135,8 @@ int create(const po::variables_map& vm) {
   key.prefix = secret.prefix;
   key.key_hash = secret.hash;
   key.role = role;
-  if (lifetime_ms) key.expires_at = util::now_ms() + *lifetime_ms;
+  key.created_at = util::now_ms();  // the time --expires-in counts from
+  if (lifetime_ms) key.expires_at = key.created_at + *lifetime_ms;
   key.created_by = kActor;
   bool live = true;
   db->write([&](storage::Session& session) {

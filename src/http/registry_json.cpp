@@ -2,6 +2,8 @@
 
 #include "http/api_support.h"
 
+#include <algorithm>
+
 namespace mcp::http {
 
 namespace {
@@ -124,6 +126,23 @@ RouteDoc authenticated_doc(std::string tag, int success_status, json request_sch
 
 std::vector<QueryParam> page_query() {
   return {{"limit", "integer", "Page size, 1..200 (default 50)"}, {"cursor", "string", "next_cursor of the previous page"}};
+}
+
+bool is_plausible_id(std::string_view text) {
+  if (text.empty() || text.size() > 128) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+std::optional<std::string> clean_text(std::optional<std::string> text, std::string_view field, bool multiline) {
+  if (!text) return text;
+  for (char c : *text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (multiline && (c == '\n' || c == '\r' || c == '\t')) continue;
+    if (byte < 0x20 || byte == 0x7f) throw_field_error(field, "must not contain control characters");
+  }
+  return text;
 }
 
 std::optional<json> shallow_object(const JsonBody& body, std::string_view field, bool required) {

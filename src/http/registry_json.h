@@ -28,6 +28,15 @@ nlohmann::json api_key_schema();
 // {"data":[item…],"next_cursor":string|null}
 nlohmann::json page_schema(const nlohmann::json& item_schema);
 
+// Whether a URL's id segment can name anything at all: 1..128 of [A-Za-z0-9_-] (our UUIDs, Clerk's
+// ids, slugs). Anything else is 404 without asking the database (PostgreSQL refuses invalid UTF-8
+// in a parameter with an error, which must not become a 500).
+bool is_plausible_id(std::string_view text);
+
+// A free-text field (a name, a description) without control characters (NUL included: PostgreSQL's
+// text cannot hold it); `multiline` also accepts tab, CR and LF. 400 naming the field otherwise.
+std::optional<std::string> clean_text(std::optional<std::string> text, std::string_view field, bool multiline = false);
+
 // The JSON object `field` of the body (capabilities, config), after checking that it nests at most
 // kMaxJsonDepth levels: nlohmann's dump() recurses, and a 1 MiB body can nest ~500,000 levels deep,
 // enough to overflow a worker thread's stack. nullopt when absent; 400 naming the field otherwise.

@@ -29,6 +29,7 @@ const char* const kNoOrganization = "There is no such organization.";
 const char* const kNoKey = "There is no such API key.";
 
 storage::OrganizationRecord authorized_organization(ApiRequest& r) {
+  if (!is_plausible_id(r.param("id"))) throw ApiError(404, kNoOrganization);
   auto organization = storage::read_value(r.app.database(), [&](storage::Session& session) {
     return storage::find_organization_by_any_id(session, r.param("id"));
   });
@@ -112,7 +113,7 @@ void add_api_key_routes(Router& router, app::App& app) {
                   [](ApiRequest& r) {
                     storage::OrganizationRecord organization = authorized_organization(r);
                     JsonBody body(r.ctx.req, {"name", "role", "expires_in", "expires_at"});
-                    std::string name = *body.string("name", true, kMaxNameLength);
+                    std::string name = *clean_text(body.string("name", true, kMaxNameLength), "name");
                     std::string role = body.one_of("role", {"ADMIN", "MEMBER", "VIEWER"}).value_or("MEMBER");
                     std::optional<int64_t> expires_at = requested_expiry(body, r.now_ms);
                     if (!r.principal.platform_admin && domain::role_rank(role) > domain::role_rank(r.principal.role)) {
@@ -128,6 +129,7 @@ void add_api_key_routes(Router& router, app::App& app) {
                     key.role = role;
                     key.expires_at = expires_at;
                     key.created_by = r.principal.actor_id;
+                    key.created_at = r.now_ms;  // the time expires_in counts from
                     r.app.database().write([&](storage::Session& session) {
                       if (!storage::lock_live_organization(session, organization.id)) {
                         throw ApiError(404, kNoOrganization);  // deleted since it was read
@@ -150,7 +152,8 @@ void add_api_key_routes(Router& router, app::App& app) {
                   [](ApiRequest& r) {
                     storage::OrganizationRecord organization = authorized_organization(r);
                     r.app.database().write([&](storage::Session& session) {
-                      auto key = storage::find_api_key(session, r.param("key_id"));
+                      std::optional<storage::ApiKeyRecord> key;
+                      if (is_plausible_id(r.param("key_id"))) key = storage::find_api_key(session, r.param("key_id"));
                       if (!key || key->organization_id != organization.id) throw ApiError(404, kNoKey);
                       if (key->revoked_at) return;  // revoking twice changes nothing
                       storage::ApiKeyRecord revoked = *key;

@@ -60,9 +60,10 @@ std::string checked_url(const std::string& url) {
 // Applies the fields present in `body` to `server` (absent fields stay; null clears description/url).
 void apply_fields(const JsonBody& body, storage::McpServerRecord& server) {
   if (auto slug = body.string("slug", false, kMaxSlugLength)) server.slug = checked_slug(*slug);
-  if (auto name = body.string("name", false, kMaxNameLength)) server.name = *name;
+  if (auto name = clean_text(body.string("name", false, kMaxNameLength), "name")) server.name = *name;
   if (body.has("description")) {
-    auto description = body.string("description", false, kMaxDescriptionLength, true);
+    auto description =
+        clean_text(body.string("description", false, kMaxDescriptionLength, true), "description", true);
     server.description = description;
   }
   if (body.has("url")) {

@@ -30,6 +30,7 @@ const char* const kNoServer = "There is no such MCP server.";
 
 // The live organization of the URL's {id}, or 404.
 storage::OrganizationRecord live_organization(storage::Session& session, const std::string& id) {
+  if (!is_plausible_id(id)) throw ApiError(404, kNoOrganization);
   auto organization = storage::find_organization_by_any_id(session, id);
   if (!organization || organization->deleted_at) throw ApiError(404, kNoOrganization);
   return *organization;

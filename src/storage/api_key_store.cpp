@@ -71,7 +71,8 @@ std::vector<ApiKeyRecord> api_keys_from(const Rows& rows) {
 
 int64_t insert_with(Session& session, const Query& query, ApiKeyRecord& key) {
   key.id = util::new_uuid_v7();
-  key.created_at = key.updated_at = util::now_ms();
+  if (key.created_at == 0) key.created_at = util::now_ms();
+  key.updated_at = key.created_at;
   Value params[] = {key.id,  opt(key.organization_id), key.name,          key.prefix,
                     key.key_hash, key.role,            opt(key.expires_at), opt(key.created_by),
                     key.created_at};

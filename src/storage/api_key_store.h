@@ -24,7 +24,8 @@ struct ApiKeyRecord {
   int64_t updated_at = 0;
 };
 
-// Inserts with a new id and timestamps (set on the record). UniqueViolation if the prefix exists.
+// Inserts with a new id (set on the record) and created_at = updated_at = key.created_at, or now when
+// that is 0 (set on the record). UniqueViolation if the prefix exists.
 void insert_api_key(Session& session, ApiKeyRecord& key);
 // Inserts unless a key with the prefix exists (a revoked bootstrap key stays revoked); true when it inserted.
 bool insert_api_key_if_absent(Session& session, ApiKeyRecord& key);

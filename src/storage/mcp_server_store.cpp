@@ -1,5 +1,7 @@
 #include "storage/mcp_server_store.h"
 
+#include <algorithm>
+
 #include "util/ids.h"
 #include "util/time.h"
 
@@ -111,6 +113,12 @@ std::optional<McpServerRecord> find_mcp_server_by_slug(Session& session, const s
 
 std::optional<McpServerRecord> find_mcp_server_by_id_or_slug(Session& session, const std::string& id_or_slug) {
   if (is_mcp_server_id(id_or_slug)) return find_mcp_server(session, id_or_slug);
+  // Not a slug either (slugs are [a-z0-9-]{1,64}): nothing to ask the database.
+  bool slug_shaped = !id_or_slug.empty() && id_or_slug.size() <= 64 &&
+                     std::all_of(id_or_slug.begin(), id_or_slug.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                     });
+  if (!slug_shaped) return std::nullopt;
   return find_mcp_server_by_slug(session, id_or_slug);
 }
 

@@ -5,8 +5,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { agent, expectProblem, startApiServer } from './api_harness.mjs';
+import { BAD_IDS, rejectsBadInput } from './api_bad_input.mjs';
 import { organizationDeleted, userId } from './clerk_payloads.mjs';
-import { ENGINE, query } from './db_state.mjs';
+import { query } from './db_state.mjs';
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const SERVER_FIELDS = ['capabilities', 'created_at', 'description', 'id', 'is_active', 'name', 'slug', 'transport',
@@ -16,12 +17,15 @@ const SERVICE_FIELDS = ['config', 'created_at', 'enabled', 'id', 'mcp_server', '
 
 after(() => agent.destroy());
 
-// Audit rows of one target in the order they were written (UUIDv7 ids are not ordered within one
-// millisecond: SQLite's rowid, PostgreSQL's ctid, as db_state.mjs's auditRows).
-function auditOf(api, targetId) {
-  const order = ENGINE === 'postgres' ? 'ctid' : 'rowid';
-  return query(api.file, `SELECT organization_id, actor_type, actor_id, action, target_type, target_id, changes, request_id
-    FROM audit_logs WHERE target_id = '${targetId}' ORDER BY ${order}`).map((row) => ({ ...row, changes: JSON.parse(row.changes) }));
+// Audit rows of one target, in the order of the requests that wrote them (`responses`, oldest
+// first): neither UUIDv7 ids (random within a millisecond) nor PostgreSQL's ctid (several writer
+// connections fill different pages) give the order rows were written in.
+function auditOf(api, targetId, responses) {
+  const order = responses.map((response) => response.headers['x-request-id']);
+  const rows = query(api.file, `SELECT organization_id, actor_type, actor_id, action, target_type, target_id, changes, request_id
+    FROM audit_logs WHERE target_id = '${targetId}'`).map((row) => ({ ...row, changes: JSON.parse(row.changes) }));
+  for (const row of rows) assert.ok(order.includes(row.request_id), `audit row of an unexpected request: ${JSON.stringify(row)}`);
+  return rows.sort((a, b) => order.indexOf(a.request_id) - order.indexOf(b.request_id));
 }
 
 describe('MCP server registry', () => {
@@ -132,7 +136,7 @@ describe('MCP server registry', () => {
     expectProblem(assert, await api.call('GET', `/api/v1/mcp-servers/${server.id}`), 404);
     expectProblem(assert, await api.call('DELETE', '/api/v1/mcp-servers/weather-2'), 404, 'deleting twice');
 
-    const audit = auditOf(api, server.id);
+    const audit = auditOf(api, server.id, [created, patched, deleted]);
     assert.deepEqual(audit.map((row) => row.action), ['mcp_server.created', 'mcp_server.updated', 'mcp_server.deleted']);
     for (const row of audit) {
       assert.equal(row.actor_type, 'api_key');
@@ -155,16 +159,19 @@ describe('MCP server registry', () => {
     const created = await api.call('POST', '/api/v1/mcp-servers', { body: { slug: 'doomed', name: 'Doomed' } });
     assert.equal(created.status, 201, created.text);
     const globex = await api.tenant('globex-reg', []);
+    const puts = [];
     for (const org of [acme, globex]) {
       const put = await api.call('PUT', `/api/v1/organizations/${org.id}/services/doomed`, { body: { config: { n: 1 } } });
       assert.equal(put.status, 200, put.text);
+      puts.push(put);
     }
     const services = query(api.file, `SELECT id, organization_id FROM organization_services WHERE mcp_server_id = '${created.json.id}'`);
     assert.equal(services.length, 2);
-    assert.equal((await api.call('DELETE', '/api/v1/mcp-servers/doomed')).status, 204);
+    const deletion = await api.call('DELETE', '/api/v1/mcp-servers/doomed');
+    assert.equal(deletion.status, 204);
     assert.equal(query(api.file, `SELECT count(*) AS n FROM organization_services WHERE mcp_server_id = '${created.json.id}'`)[0].n, 0);
     for (const service of services) {
-      const rows = auditOf(api, service.id);
+      const rows = auditOf(api, service.id, [...puts, deletion]);
       assert.deepEqual(rows.map((row) => row.action), ['organization_service.enabled', 'organization_service.disabled']);
       assert.equal(rows[1].organization_id, service.organization_id);
       assert.equal(rows[1].changes.before.mcp_server.slug, 'doomed');
@@ -185,6 +192,44 @@ describe('MCP server registry', () => {
     }
     const longest = await api.call('POST', '/api/v1/mcp-servers', { body: { slug: `a-${'9'.repeat(62)}`, name: 'Long' } });
     assert.equal(longest.status, 201, longest.text);
+    for (const [field, value] of [['name', 'a\u0000b'], ['name', 'tab\there'], ['name', 'line\nbreak'], ['description', 'nul\u0000'],
+      ['description', 'bell\u0007']]) {
+      const response = await api.call('POST', '/api/v1/mcp-servers', { body: { slug: 'ctl', name: 'N', [field]: value } });
+      expectProblem(assert, response, 400, JSON.stringify(value));
+      assert.equal(response.json.errors?.[0]?.field, field);
+    }
+    const multiline = await api.call('POST', '/api/v1/mcp-servers', { body: { slug: 'multi', name: 'Multi', description: 'one\ntwo\tthree' } });
+    assert.equal(multiline.status, 201, multiline.text);
+    assert.equal(multiline.json.description, 'one\ntwo\tthree');
+    for (const url of ['ftp://x.example', 'x.example/mcp', 'https://', 'https:///path', 'https://a b', 'javascript:alert(1)',
+      'https://x.example/\n']) {
+      const response = await api.call('POST', '/api/v1/mcp-servers', { body: { slug: 'badurl', name: 'N', url } });
+      expectProblem(assert, response, 400, url);
+      assert.equal(response.json.errors?.[0]?.field, 'url');
+    }
+  });
+
+  test('bad input to POST and PATCH: 4xx problem JSON, nothing written; bad ids: 404', async () => {
+    const fields = { slug: 'string', name: 'string', description: 'string?', url: 'string?', transport: 'enum',
+      capabilities: 'object', is_active: 'boolean' };
+    const created = await rejectsBadInput(api, { method: 'POST', path: '/api/v1/mcp-servers', valid: { slug: 'valid-one', name: 'Valid' }, fields });
+    const patched = await rejectsBadInput(api, { method: 'PATCH', path: '/api/v1/mcp-servers/git', valid: { name: 'Git' }, fields });
+    assert.ok(created > 80 && patched > 80, `${created} + ${patched} cases`);
+    const missing = await api.call('POST', '/api/v1/mcp-servers', { body: { slug: 'no-name' } });
+    assert.equal(expectProblem(assert, missing, 400).errors[0].field, 'name');
+    const deep = { a: {} };
+    let node = deep.a;
+    for (let level = 0; level < 40; level += 1) { node.a = {}; node = node.a; }
+    expectProblem(assert, await api.call('PATCH', '/api/v1/mcp-servers/git', { body: { capabilities: deep } }), 400, 'nested too deep');
+    const veryDeep = `{"capabilities":{"a":${'['.repeat(400000)}${']'.repeat(400000)}}}`;
+    expectProblem(assert, await api.call('PATCH', '/api/v1/mcp-servers/git', { body: veryDeep }), 400, 'nested 400,000 deep');
+    for (const id of BAD_IDS) {
+      for (const method of ['GET', 'DELETE']) {
+        expectProblem(assert, await api.call(method, `/api/v1/mcp-servers/${id}`), 404, `${method} ${id}`);
+      }
+      expectProblem(assert, await api.call('PATCH', `/api/v1/mcp-servers/${id}`, { body: { name: 'x' } }), 404, `PATCH ${id}`);
+    }
+    assert.equal((await api.call('GET', '/api/health', { token: null })).status, 200, 'still serving');
   });
 });
 
@@ -238,7 +283,7 @@ describe('organization services', () => {
     assert.equal(page.json.data.length, 1);
     const rest = await api.call('GET', `/api/v1/organizations/${acme.id}/services?limit=1&cursor=${page.json.next_cursor}`);
     assert.deepEqual(rest.json.data.map((entry) => entry.mcp_server.slug), ['git']);
-    const audit = auditOf(api, service.id);
+    const audit = auditOf(api, service.id, [put]);
     assert.deepEqual(audit.map((row) => row.action), ['organization_service.enabled']);
     assert.equal(audit[0].organization_id, acme.id);
     assert.equal(audit[0].actor_id, keys.admin.id);
@@ -274,11 +319,12 @@ describe('organization services', () => {
     listed = (await api.call('GET', `/api/v1/organizations/${acme.id}/services`)).json.data.find((entry) => entry.id === id);
     assert.deepEqual(listed, off.json);
 
-    assert.deepEqual(auditOf(api, id).map((row) => row.action), [
+    const mutations = [first, changed, disabled, reenabled, off];
+    assert.deepEqual(auditOf(api, id, mutations).map((row) => row.action), [
       'organization_service.enabled', 'organization_service.updated', 'organization_service.disabled',
       'organization_service.enabled', 'organization_service.disabled',
     ]);
-    const rows = auditOf(api, id);
+    const rows = auditOf(api, id, mutations);
     assert.deepEqual(rows[1].changes.before.config, { a: 1 });
     assert.deepEqual(rows[1].changes.after.config, { a: 2 });
     assert.equal(rows[2].changes.before.enabled, true);
@@ -294,7 +340,7 @@ describe('organization services', () => {
     const ada = await api.token('ada', { org: { id: acme.orgClerkId, role: 'org:admin' } });
     const put = await api.call('PUT', path, { token: ada, body: { config: { tz: 'UTC' } } });
     assert.equal(put.status, 200, put.text);
-    const audit = auditOf(api, put.json.id);
+    const audit = auditOf(api, put.json.id, [put]);
     assert.equal(audit[0].actor_type, 'user');
     assert.equal(audit[0].actor_id, (await api.call('GET', `/api/v1/users/${userId('ada')}`)).json.id);
     assert.equal((await api.call('DELETE', path)).status, 204, 'the platform admin');
@@ -323,6 +369,23 @@ describe('organization services', () => {
       expectProblem(assert, await api.call('GET', `/api/v1/organizations/${org}/services`), 404);
       expectProblem(assert, await api.call('PUT', `/api/v1/organizations/${org}/services/git`, { body: {} }), 404);
       expectProblem(assert, await api.call('DELETE', `/api/v1/organizations/${org}/services/git`), 404);
+    }
+  });
+
+  test('bad input to PUT …/services/{server_id}: 4xx problem JSON, nothing written; bad ids: 404', async () => {
+    const cases = await rejectsBadInput(api, {
+      method: 'PUT', path: `/api/v1/organizations/${acme.id}/services/github`, valid: { config: {} },
+      fields: { config: 'object', enabled: 'boolean' },
+    });
+    assert.ok(cases > 40, `${cases} cases`);
+    const big = { blob: 'x'.repeat(70 * 1024) };
+    const tooBig = await api.call('PUT', `/api/v1/organizations/${acme.id}/services/github`, { body: { config: big } });
+    assert.equal(expectProblem(assert, tooBig, 400).errors[0].field, 'config');
+    for (const id of BAD_IDS) {
+      expectProblem(assert, await api.call('GET', `/api/v1/organizations/${id}/services`), 404, `org ${id}`);
+      expectProblem(assert, await api.call('PUT', `/api/v1/organizations/${id}/services/github`, { body: {} }), 404, `org ${id}`);
+      expectProblem(assert, await api.call('PUT', `/api/v1/organizations/${acme.id}/services/${id}`, { body: {} }), 404, `server ${id}`);
+      expectProblem(assert, await api.call('DELETE', `/api/v1/organizations/${acme.id}/services/${id}`), 404, `server ${id}`);
     }
   });
 });
