@@ -181,8 +181,15 @@ void create_or_update_session(ApiRequest& r) {
     storage::UserRecord user;
     if (is_user) {
       user = live_user(db, *principal.user_id);
-      if (change.user_id && live_user(db, *change.user_id).id != user.id) {
-        throw ApiError(403, "A Clerk user creates or updates only their own session.");
+      if (change.user_id) {
+        storage::UserRecord named = live_user(db, *change.user_id);
+        if (named.id != user.id) {
+          // Someone of the user's own organization: 403; anyone else does not exist for them.
+          bool visible = principal.organization_id &&
+                         storage::find_live_membership(db, *principal.organization_id, named.id).has_value();
+          if (!visible) throw ApiError(404, kNoSuchUser);
+          throw ApiError(403, "A Clerk user creates or updates only their own session.");
+        }
       }
     } else {
       user = live_user(db, *change.user_id);

@@ -215,7 +215,8 @@ test('API keys: a platform key creates sessions for anyone, an ADMIN key for its
   expectProblem(assert, await postSession(wayneAdmin, { user_id: userId('walt'), clerk_session_id: 'sess_una_backend' }), 409);
 
   // A Clerk user cannot act for someone else.
-  expectProblem(assert, await postSession(unaToken, { user_id: userId('ulf') }), 403, 'a user for another user');
+  expectProblem(assert, await postSession(unaToken, { user_id: userId('ulf') }), 403, 'a user for another member of their organization');
+  expectProblem(assert, await postSession(unaToken, { user_id: userId('walt') }), 404, 'a user of another organization does not exist for them');
   expectProblem(assert, await postSession(unaToken, { clerk_session_id: 'sess_other' }), 403, "another sid than the token's");
   assert.equal((await postSession(unaToken, { user_id: userId('una'), clerk_session_id: 'sess_una_backend' })).status, 200, 'their own, spelled out');
 });
