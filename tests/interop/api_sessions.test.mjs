@@ -140,6 +140,16 @@ test('revoking a session ends its context; a revoked session is not revived; rev
   assert.notEqual(fresh.json.id, created.json.id);
 });
 
+test('concurrent first POSTs of one Clerk session: one creates (201), the others update (200), one row', async () => {
+  const race = await api.tenant('race', [{ name: 'rita', role: 'org:admin' }]);
+  const token = await api.token('rita', { sid: 'sess_rita_race' });
+  const answers = await Promise.all(Array.from({ length: 12 }, (_, n) => postSession(token, { organization_id: race.orgClerkId, metadata: { n } })));
+  assert.deepEqual(answers.map((a) => a.status).sort(), [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 201], answers.map((a) => a.text).join('\n'));
+  assert.equal(new Set(answers.map((a) => a.json.id)).size, 1, 'one session');
+  const trail = await api.call('GET', `/api/v1/audit-logs?target_id=${answers[0].json.id}&limit=50`);
+  assert.deepEqual(trail.json.data.map((row) => row.action).sort(), ['session.created', ...Array(11).fill('session.updated')]);
+});
+
 test('expires_in / expires_at: an expired context no longer applies until renewed', async () => {
   const umbra = await api.tenant('umbra', [{ name: 'uma', role: 'org:admin' }]);
   const token = await api.token('uma', { sid: 'sess_uma' });
