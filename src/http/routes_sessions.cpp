@@ -57,7 +57,6 @@ json session_json(const storage::SessionRecord& record) {
 }
 
 json session_schema() {
-  json nullable_string = {{"type", json::array({"string", "null"})}};
   json nullable_time = {{"type", json::array({"string", "null"})}, {"format", "date-time"}};
   return {{"type", "object"},
           {"required", json::array({"id", "user_id", "organization_id", "clerk_session_id", "metadata", "expires_at",
