@@ -59,6 +59,35 @@ bool is_trusted(const std::string& address, const std::vector<std::string>& trus
                      [&](const std::string& proxy) { return same_address(address, proxy); });
 }
 
+// Deeper documents are refused before anything recurses over them (dump(), comparisons): a body
+// nested a few hundred thousand levels deep would otherwise overflow a worker thread's stack.
+constexpr size_t kMaxJsonDepth = 32;
+
+// The nesting depth of a document, walked with an explicit stack (never recursion).
+size_t json_depth(const nlohmann::json& root) {
+  size_t deepest = 0;
+  std::vector<std::pair<const nlohmann::json*, size_t>> pending{{&root, 1}};
+  while (!pending.empty()) {
+    auto [value, depth] = pending.back();
+    pending.pop_back();
+    if (!value->is_structured()) continue;
+    deepest = std::max(deepest, depth);
+    if (deepest > kMaxJsonDepth) return deepest;
+    for (const auto& child : *value) pending.emplace_back(&child, depth + 1);
+  }
+  return deepest;
+}
+
+// A path parameter that cannot name anything (ids, Clerk ids, slugs and prefixes are 1-128 of
+// [A-Za-z0-9_.-]) is answered 404 before it reaches a query: PostgreSQL refuses invalid UTF-8 outright.
+bool is_plausible_path_id(const std::string& value) {
+  if (value.empty() || value.size() > 128) return false;
+  return std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
+  });
+}
+
 std::string trim(std::string_view text) {
   size_t start = text.find_first_not_of(" \t");
   if (start == std::string_view::npos) return {};
@@ -84,6 +113,9 @@ JsonBody::JsonBody(const httplib::Request& req, std::initializer_list<std::strin
   json_ = nlohmann::json::parse(req.body, nullptr, false);
   if (json_.is_discarded()) throw ApiError(400, "The body is not valid JSON.");
   if (!json_.is_object()) throw ApiError(400, std::string("The body must be a JSON object, not ") + json_type_name(json_) + ".");
+  if (json_depth(json_) > kMaxJsonDepth) {
+    throw ApiError(400, "The body is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep.");
+  }
   std::vector<std::string> unknown;
   for (const auto& [key, value] : json_.items()) {
     if (std::find(allowed_fields.begin(), allowed_fields.end(), key) == allowed_fields.end()) unknown.push_back(key);
@@ -289,6 +321,9 @@ Handler api_handler(app::App& app, ApiHandler handler) {
         ctx.res.set_header("WWW-Authenticate", "Bearer");
         send_problem(ctx.res, 401, e.what());
         return;
+      }
+      for (const auto& [name, value] : ctx.params) {
+        if (!is_plausible_path_id(value)) throw ApiError(404, "There is no such resource (" + name + ").");
       }
       ApiRequest request{ctx, app, std::move(principal), now_ms};
       handler(request);

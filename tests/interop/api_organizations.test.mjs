@@ -164,10 +164,16 @@ describe('organizations, members and users', () => {
       ['GET', '/api/v1/organizations?cursor=%00%01', undefined, 400],
       ['GET', '/api/v1/organizations/%27%3B--', undefined, 404],
       ['GET', `/api/v1/users/${'x'.repeat(2000)}`, undefined, 404],
+      ['GET', '/api/v1/organizations/%FF%FE', undefined, 404],
+      ['GET', '/api/v1/users/%C3%28', undefined, 404],
+      ['PATCH', `${base}/members/%FF`, { role: 'VIEWER' }, 404],
+      ['POST', '/api/v1/organizations', `{"name":"deep","metadata":${'{"a":'.repeat(100000)}1${'}'.repeat(100000)}}`, 400],
+      ['PATCH', base, { metadata: JSON.parse(`${'{"a":'.repeat(33)}1${'}'.repeat(33)}`) }, 400],
     ];
     for (const [method, path, body, status] of cases) {
       expectProblem(assert, await api.call(method, path, { body }), status, `${method} ${path} ${JSON.stringify(body)}`);
     }
+    assert.equal((await api.call('GET', '/api/health', { token: null })).status, 200, 'the server survived');
     const huge = await api.call('POST', '/api/v1/organizations', { body: { name: 'x', metadata: { blob: 'y'.repeat(1100 * 1024) } } });
     expectProblem(assert, huge, 413);
   });
