@@ -125,6 +125,25 @@ describe('allowed', () => {
     assert.equal(response.headers['x-mcp-role'], 'ADMIN', 'the synced membership decides the role');
   });
 
+  test('a token without org claims uses the organization its session switched to; 403 once the session ends', async () => {
+    const org = await api.tenant('switchco', [{ name: 'sam', role: 'org:member' }]);
+    await enable(org.id, 'github', { switched: true });
+    const token = await api.token('sam');  // sid sess_sam, no org claim
+    expectDenied(await authorize(token, { server: 'github' }), 403, 'no active organization yet');
+    const session = await api.call('POST', '/api/v1/sessions', { token, body: { organization_id: org.id } });
+    assert.ok([200, 201].includes(session.status), session.text);
+    await sleep(600);  // the 403 above may be cached for up to 500 ms
+    const response = await authorize(token, { server: 'github' });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.headers['x-mcp-organization'], org.id);
+    assert.equal(response.headers['x-mcp-user'], await internalUserId('sam'));
+    assert.deepEqual(response.json.config, { switched: true });
+    const ended = await api.call('DELETE', `/api/v1/sessions/${session.json.id}`, { token });
+    assert.equal(ended.status, 204, ended.text);
+    await within(PROPAGATION_MS + POLL_SLACK_MS,
+      async () => (await authorize(token, { server: 'github' })).status === 403, 'ended session');
+  });
+
   test('VIEWER may not use a service: 403, by key and by token', async () => {
     const key = await api.apiKey(acme.id, 'VIEWER');
     expectDenied(await authorize(key.key, { server: 'github' }), 403, 'viewer key');
