@@ -118,7 +118,8 @@ void add_service_routes(Router& router, app::App& app) {
                           after.enabled = true;
                         }
                         if (config) after.config = *config;
-                        if (enabled) after.enabled = *enabled;
+                        // PUT enables (DESIGN.md §4.2): only an explicit "enabled": false keeps it off.
+                        after.enabled = enabled.value_or(true);
                         if (before && before->enabled == after.enabled && before->config == after.config) {
                           result = *before;  // nothing to change: no write, no audit
                           return;
@@ -148,7 +149,7 @@ void add_service_routes(Router& router, app::App& app) {
                                       {"description", "The organization's configuration of the server (at most 64 KiB); "
                                                       "absent: kept (new: {})"}}},
                                     {"enabled",
-                                     {{"type", "boolean"}, {"description", "absent: kept (new: true)"}}}}}},
+                                     {{"type", "boolean"}, {"description", "absent: true (PUT enables); false stores the config disabled"}}}}}},
                         service_schema()));
 
   router.add(

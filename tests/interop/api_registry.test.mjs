@@ -318,11 +318,14 @@ describe('organization services', () => {
     assert.equal(off.json.enabled, false);
     listed = (await api.call('GET', `/api/v1/organizations/${acme.id}/services`)).json.data.find((entry) => entry.id === id);
     assert.deepEqual(listed, off.json);
+    // The contract: PUT with a config enables (only an explicit "enabled": false keeps it off).
+    const back = await api.call('PUT', path, { token: keys.admin.key, body: { config: { b: 1 } } });
+    assert.equal(back.json.enabled, true, 'PUT {config} re-enables a disabled service');
 
-    const mutations = [first, changed, disabled, reenabled, off];
+    const mutations = [first, changed, disabled, reenabled, off, back];
     assert.deepEqual(auditOf(api, id, mutations).map((row) => row.action), [
       'organization_service.enabled', 'organization_service.updated', 'organization_service.disabled',
-      'organization_service.enabled', 'organization_service.disabled',
+      'organization_service.enabled', 'organization_service.disabled', 'organization_service.enabled',
     ]);
     const rows = auditOf(api, id, mutations);
     assert.deepEqual(rows[1].changes.before.config, { a: 1 });
