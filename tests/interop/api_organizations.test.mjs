@@ -205,3 +205,32 @@ describe('organizations, members and users', () => {
     assert.ok(!api.stderr().includes(fake));
   });
 });
+
+describe('the audit trail\'s ip: X-Forwarded-For only from trusted proxies', () => {
+  async function ipOfPatch(api, forwardedFor) {
+    const created = await api.call('POST', '/api/v1/organizations', { body: { name: 'Ip' }, headers: { 'X-Forwarded-For': forwardedFor } });
+    assert.equal(created.status, 201, created.text);
+    const [row] = query(api.file, `SELECT ip FROM audit_logs WHERE request_id = '${created.headers['x-request-id']}'`);
+    return row.ip;
+  }
+
+  test('without MCP_ADMIN_TRUSTED_PROXIES the header is ignored', async () => {
+    const api = await startApiServer();
+    try {
+      assert.equal(await ipOfPatch(api, '203.0.113.9'), '127.0.0.1');
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('from a trusted proxy, the nearest untrusted address is taken', async () => {
+    const api = await startApiServer({ env: { MCP_ADMIN_TRUSTED_PROXIES: '127.0.0.1,10.0.0.2' } });
+    try {
+      assert.equal(await ipOfPatch(api, '203.0.113.9'), '203.0.113.9');
+      // A client-supplied first hop cannot win over what the trusted proxies appended.
+      assert.equal(await ipOfPatch(api, '198.51.100.1, 203.0.113.9, 10.0.0.2'), '203.0.113.9');
+    } finally {
+      await api.close();
+    }
+  });
+});
