@@ -8,20 +8,6 @@ namespace {
 constexpr size_t kRandomBytes = 32;
 constexpr size_t kMinSecretLength = 43;  // 32 bytes in base64url
 constexpr size_t kMaxSecretLength = 256;
-
-std::string base64url(std::string_view bytes) {
-  std::string text = util::base64_encode(bytes);
-  for (char& c : text) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  while (!text.empty() && text.back() == '=') text.pop_back();
-  return text;
-}
-
-bool is_base64url(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
 }  // namespace
 
 NewApiKey describe_api_key(std::string_view secret) {
@@ -29,7 +15,7 @@ NewApiKey describe_api_key(std::string_view secret) {
 }
 
 NewApiKey generate_api_key() {
-  return describe_api_key(std::string(kApiKeyMarker) + base64url(util::random_bytes(kRandomBytes)));
+  return describe_api_key(std::string(kApiKeyMarker) + util::base64url_encode(util::random_bytes(kRandomBytes)));
 }
 
 std::optional<std::string> api_key_prefix(std::string_view credential) {
@@ -37,7 +23,7 @@ std::optional<std::string> api_key_prefix(std::string_view credential) {
   std::string_view body = credential.substr(kApiKeyMarker.size());
   if (body.size() < kMinSecretLength || body.size() > kMaxSecretLength) return std::nullopt;
   for (char c : body) {
-    if (!is_base64url(c)) return std::nullopt;
+    if (!util::is_base64url_char(c)) return std::nullopt;
   }
   return std::string(credential.substr(0, kApiKeyPrefixLength));
 }

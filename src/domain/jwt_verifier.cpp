@@ -61,41 +61,8 @@ struct MdDeleter {
 
 const unsigned char* as_bytes(std::string_view text) { return reinterpret_cast<const unsigned char*>(text.data()); }
 
-constexpr signed char kInvalid = -1;
-constexpr std::array<signed char, 256> kBase64UrlTable = [] {
-  std::array<signed char, 256> table{};
-  for (auto& entry : table) entry = kInvalid;
-  constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  for (size_t idx = 0; idx < alphabet.size(); ++idx) {
-    table[static_cast<unsigned char>(alphabet[idx])] = static_cast<signed char>(idx);
-  }
-  return table;
-}();
-
-bool is_base64url_char(char c) { return kBase64UrlTable[static_cast<unsigned char>(c)] != kInvalid; }
-
-// Base64url without padding (RFC 7515 §2), canonical only: a length of 1 mod 4 or non-zero unused
-// bits in the last character are refused, so one byte string has exactly one accepted encoding
-// (no second spelling of a signature).
-std::optional<std::string> base64url_decode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    signed char value = kBase64UrlTable[static_cast<unsigned char>(c)];
-    if (value == kInvalid) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  if ((buffer & ((1u << bits) - 1)) != 0) return std::nullopt;  // leftover bits must be zero
-  return out;
-}
+using util::base64url_decode;
+using util::is_base64url_char;
 
 // The three parts of a compact JWS, or nullopt unless there are exactly three non-empty ones.
 std::optional<std::array<std::string_view, 3>> split_compact(std::string_view token) {

@@ -28,22 +28,6 @@ const char* json_type_name(const nlohmann::json& value) {
   return "an object";
 }
 
-std::string base64url_encode(std::string_view bytes) {
-  std::string text = util::base64_encode(bytes);
-  for (char& c : text) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!text.empty() && text.back() == '=') text.pop_back();
-  return text;
-}
-
-std::optional<std::string> base64url_decode(std::string text) {
-  for (char& c : text) {
-    if (c == '+' || c == '/' || c == '=') return std::nullopt;
-    c = c == '-' ? '+' : c == '_' ? '/' : c;
-  }
-  while (text.size() % 4 != 0) text.push_back('=');
-  return util::base64_decode(text);
-}
-
 bool same_address(const std::string& a, const std::string& b) {
   unsigned char bytes_a[16] = {}, bytes_b[16] = {};
   if (inet_pton(AF_INET, a.c_str(), bytes_a) == 1 && inet_pton(AF_INET, b.c_str(), bytes_b) == 1) {
@@ -219,7 +203,7 @@ PageRequest read_page(const httplib::Request& req) {
   }
   if (req.has_param("cursor") && !req.get_param_value("cursor").empty()) {
     const std::string& cursor = req.get_param_value("cursor");
-    auto id = cursor.size() <= 128 ? base64url_decode(cursor) : std::nullopt;
+    auto id = cursor.size() <= 128 ? util::base64url_decode(cursor) : std::nullopt;
     if (!id || id->empty() || id->find('\0') != std::string::npos) {
       throw ApiError(400, "cursor is not one this server gave out: pass next_cursor from the previous page unchanged.");
     }
@@ -228,7 +212,7 @@ PageRequest read_page(const httplib::Request& req) {
   return page;
 }
 
-std::string encode_cursor(std::string_view last_id) { return base64url_encode(last_id); }
+std::string encode_cursor(std::string_view last_id) { return util::base64url_encode(last_id); }
 
 nlohmann::json page_response(nlohmann::json rows, const PageRequest& page) {
   nlohmann::json next = nullptr;

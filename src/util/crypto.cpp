@@ -94,4 +94,46 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
+namespace {
+constexpr signed char kInvalidBase64Url = -1;
+constexpr std::array<signed char, 256> kBase64UrlTable = [] {
+  std::array<signed char, 256> table{};
+  for (auto& entry : table) entry = kInvalidBase64Url;
+  constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (size_t idx = 0; idx < alphabet.size(); ++idx) {
+    table[static_cast<unsigned char>(alphabet[idx])] = static_cast<signed char>(idx);
+  }
+  return table;
+}();
+}  // namespace
+
+bool is_base64url_char(char c) { return kBase64UrlTable[static_cast<unsigned char>(c)] != kInvalidBase64Url; }
+
+std::string base64url_encode(std::string_view bytes) {
+  std::string text = base64_encode(bytes);
+  for (char& c : text) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!text.empty() && text.back() == '=') text.pop_back();
+  return text;
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    signed char value = kBase64UrlTable[static_cast<unsigned char>(c)];
+    if (value == kInvalidBase64Url) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  if ((buffer & ((1u << bits) - 1)) != 0) return std::nullopt;  // leftover bits must be zero
+  return out;
+}
+
 }  // namespace mcp::util

@@ -25,6 +25,17 @@ std::string base64_encode(std::string_view bytes);
 // Standard base64 (padding optional); nullopt if malformed.
 std::optional<std::string> base64_decode(std::string_view text);
 
+// Base64url without padding (RFC 4648 §5, as JWTs and API keys use it).
+std::string base64url_encode(std::string_view bytes);
+
+// Base64url without padding, canonical only: a length of 1 mod 4 or non-zero unused bits in the
+// last character are refused, so one byte string has exactly one accepted spelling (no second
+// spelling of a signature or a cursor). nullopt if malformed.
+std::optional<std::string> base64url_decode(std::string_view text);
+
+// Whether c is one of base64url's 64 characters.
+bool is_base64url_char(char c);
+
 // Lower-case hex of the bytes.
 std::string hex_encode(std::string_view bytes);
 

@@ -145,3 +145,18 @@ TEST_CASE("crypto: hex_encode and random_bytes") {
   CHECK(second.size() == 32);
   CHECK(first != second);
 }
+
+TEST_CASE("base64url: no padding, URL-safe alphabet, canonical decoding only") {
+  CHECK(mcp::util::base64url_encode(std::string("\xfb\xff\xbf", 3)) == "-_-_");
+  CHECK(mcp::util::base64url_encode("f") == "Zg");
+  CHECK(mcp::util::base64url_decode("Zg") == std::optional<std::string>("f"));
+  CHECK(mcp::util::base64url_decode("-_-_") == std::optional<std::string>(std::string("\xfb\xff\xbf", 3)));
+  CHECK_FALSE(mcp::util::base64url_decode("Zh"));    // unused bits set: a second spelling of "f"
+  CHECK_FALSE(mcp::util::base64url_decode("Zg=="));  // padding
+  CHECK_FALSE(mcp::util::base64url_decode("+/+/"));  // the standard alphabet
+  CHECK_FALSE(mcp::util::base64url_decode("Z"));     // 1 mod 4
+  for (int round = 0; round < 64; ++round) {
+    std::string bytes = mcp::util::random_bytes(static_cast<size_t>(round));
+    CHECK(mcp::util::base64url_decode(mcp::util::base64url_encode(bytes)) == std::optional<std::string>(bytes));
+  }
+}
