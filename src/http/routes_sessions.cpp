@@ -265,8 +265,14 @@ void list_sessions(ApiRequest& r) {
       auto organization =
           plausible_id(*organization_filter) ? storage::find_organization_by_any_id(db, *organization_filter) : std::nullopt;
       if (!organization) throw ApiError(404, kNoSuchOrganization);
-      // A user may filter their own sessions by any organization; for keys it must be visible.
-      if (!is_user) domain::authorize(principal, domain::Permission::Read, organization->id, kNoSuchOrganization);
+      // For keys the organization must be visible; a user may filter their own sessions by an
+      // organization they belong to. Any other answers as an unknown one: ids cannot be probed.
+      if (!is_user) {
+        domain::authorize(principal, domain::Permission::Read, organization->id, kNoSuchOrganization);
+      } else if (principal.organization_id != organization->id &&
+                 !storage::find_live_membership(db, organization->id, *principal.user_id)) {
+        throw ApiError(404, kNoSuchOrganization);
+      }
       filter.organization_id = organization->id;
     }
     if (user_filter) {

@@ -211,8 +211,8 @@ function rows(ctx) {
     },
     {
       route: 'GET /api/v1/sessions', label: '?organization_id=A', expect: [200, 200, 403, 403, 401, 404],
-      users: { bob: 200, cyd: 200, gus: 200 },
-      notes: { gus: `"A user may filter their own sessions by any organization" (${SESSIONS_FILE}, list_sessions)` },
+      users: { bob: 200, cyd: 200, gus: 404 },
+      notes: { bob: `a user lists their own sessions in an organization they belong to (${SESSIONS_FILE}, list_sessions)` },
       path: () => `/api/v1/sessions?organization_id=${A.id}`,
       check: (res, cell) => {
         // A user sees other users' sessions only as an ADMIN of the organization they are in.
