@@ -223,6 +223,17 @@ nlohmann::json page_response(nlohmann::json rows, const PageRequest& page) {
   return {{"data", std::move(rows)}, {"next_cursor", next}};
 }
 
+nlohmann::json page_schema(const nlohmann::json& item_schema) {
+  return {{"type", "object"},
+          {"required", {"data", "next_cursor"}},
+          {"properties", {{"data", {{"type", "array"}, {"items", item_schema}}},
+                          {"next_cursor", {{"type", {"string", "null"}}}}}}};
+}
+
+std::vector<QueryParam> page_query() {
+  return {{"limit", "integer", "Page size, 1..200 (default 50)"}, {"cursor", "string", "next_cursor of the previous page"}};
+}
+
 std::optional<std::string> query_param(const httplib::Request& req, const char* name, size_t max_length) {
   if (!req.has_param(name)) return std::nullopt;
   const std::string& value = req.get_param_value(name);

@@ -80,6 +80,10 @@ std::string encode_cursor(std::string_view last_id);
 // items, as fetched with LIMIT limit+1: the extra one only says that there is a next page.
 nlohmann::json page_response(nlohmann::json rows, const PageRequest& page);
 
+// The OpenAPI description of a page of `item_schema`, and of the ?limit=&cursor= it reads.
+nlohmann::json page_schema(const nlohmann::json& item_schema);
+std::vector<QueryParam> page_query();
+
 // A query-string parameter, or nullopt when absent/empty; 400 when longer than max_length.
 std::optional<std::string> query_param(const httplib::Request& req, const char* name, size_t max_length = 256);
 

@@ -124,10 +124,6 @@ RouteDoc authenticated_doc(std::string tag, int success_status, json request_sch
   return doc;
 }
 
-std::vector<QueryParam> page_query() {
-  return {{"limit", "integer", "Page size, 1..200 (default 50)"}, {"cursor", "string", "next_cursor of the previous page"}};
-}
-
 bool is_plausible_id(std::string_view text) {
   if (text.empty() || text.size() > 128) return false;
   return std::all_of(text.begin(), text.end(), [](char c) {
@@ -143,29 +139,6 @@ std::optional<std::string> clean_text(std::optional<std::string> text, std::stri
     if (byte < 0x20 || byte == 0x7f) throw_field_error(field, "must not contain control characters");
   }
   return text;
-}
-
-std::optional<json> shallow_object(const JsonBody& body, std::string_view field, bool required) {
-  auto found = body.json().find(field);
-  if (found != body.json().end() && found->is_structured()) {
-    // Depth-first with an explicit stack: this check must not recurse either.
-    std::vector<std::pair<const json*, int>> pending = {{&*found, 1}};
-    while (!pending.empty()) {
-      auto [node, depth] = pending.back();
-      pending.pop_back();
-      if (depth > kMaxJsonDepth) {
-        throw_field_error(field, "must nest at most " + std::to_string(kMaxJsonDepth) + " levels deep");
-      }
-      for (const auto& child : *node) {
-        if (child.is_structured()) pending.emplace_back(&child, depth + 1);
-      }
-    }
-  }
-  return body.object(field, required);
-}
-
-json page_schema(const json& item_schema) {
-  return object_schema({{"data", {{"type", "array"}, {"items", item_schema}}}, {"next_cursor", nullable("string")}});
 }
 
 }  // namespace mcp::http

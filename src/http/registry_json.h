@@ -25,8 +25,6 @@ nlohmann::json api_key_json(const storage::ApiKeyRecord& key);
 nlohmann::json mcp_server_schema();
 nlohmann::json service_schema();
 nlohmann::json api_key_schema();
-// {"data":[item…],"next_cursor":string|null}
-nlohmann::json page_schema(const nlohmann::json& item_schema);
 
 // Whether a URL's id segment can name anything at all: 1..128 of [A-Za-z0-9_-] (our UUIDs, Clerk's
 // ids, slugs). Anything else is 404 without asking the database (PostgreSQL refuses invalid UTF-8
@@ -37,18 +35,9 @@ bool is_plausible_id(std::string_view text);
 // text cannot hold it); `multiline` also accepts tab, CR and LF. 400 naming the field otherwise.
 std::optional<std::string> clean_text(std::optional<std::string> text, std::string_view field, bool multiline = false);
 
-// The JSON object `field` of the body (capabilities, config), after checking that it nests at most
-// kMaxJsonDepth levels: nlohmann's dump() recurses, and a 1 MiB body can nest ~500,000 levels deep,
-// enough to overflow a worker thread's stack. nullopt when absent; 400 naming the field otherwise.
-inline constexpr int kMaxJsonDepth = 32;
-std::optional<nlohmann::json> shallow_object(const JsonBody& body, std::string_view field, bool required = false);
-
 // The RouteDoc of an authenticated /api/v1 route (request/response schema null: none).
 RouteDoc authenticated_doc(std::string tag, int success_status, nlohmann::json request_schema,
                            nlohmann::json response_schema, std::vector<QueryParam> query = {},
                            std::vector<int> error_statuses = {});
-
-// ?limit=&cursor= of a paginated list.
-std::vector<QueryParam> page_query();
 
 }  // namespace mcp::http

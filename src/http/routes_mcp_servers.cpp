@@ -71,7 +71,7 @@ void apply_fields(const JsonBody& body, storage::McpServerRecord& server) {
     server.url = url ? std::optional<std::string>(checked_url(*url)) : std::nullopt;
   }
   if (auto transport = body.one_of("transport", kTransports)) server.transport = *transport;
-  if (auto capabilities = shallow_object(body, "capabilities")) server.capabilities = *capabilities;
+  if (auto capabilities = body.object("capabilities")) server.capabilities = *capabilities;
   if (auto is_active = body.boolean("is_active")) server.is_active = *is_active;
 }
 

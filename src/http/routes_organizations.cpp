@@ -81,17 +81,6 @@ json membership_schema() {
             {"updated_at", {{"type", "string"}, {"format", "date-time"}}}}}};
 }
 
-json page_schema(json item) {
-  return {{"type", "object"},
-          {"properties", {{"data", {{"type", "array"}, {"items", std::move(item)}}},
-                          {"next_cursor", {{"type", {"string", "null"}}}}}}};
-}
-
-std::vector<QueryParam> page_params() {
-  return {{"limit", "integer", "page size, 1-200 (default 50)"},
-          {"cursor", "string", "next_cursor of the previous page"}};
-}
-
 json organization_body_schema(bool create) {
   json schema = {{"type", "object"},
                  {"additionalProperties", false},
@@ -289,7 +278,7 @@ void add_organization_routes(Router& router, app::App& app) {
                     {"additionalProperties", false},
                     {"required", {"role"}},
                     {"properties", {{"role", {{"enum", {"ADMIN", "MEMBER", "VIEWER"}}}}}}};
-  auto list_params = page_params();
+  auto list_params = page_query();
   list_params.push_back({"include_deleted", "boolean", "platform admin only: include deleted organizations"});
 
   router.add("GET", "/api/v1/organizations", "List organizations the credential can see",
@@ -306,7 +295,7 @@ void add_organization_routes(Router& router, app::App& app) {
              "Delete an organization (platform admin): ends memberships and sessions, revokes keys",
              api_handler(app, delete_organization), RouteDoc{.tag = tag, .authenticated = true, .success_status = 204});
   router.add("GET", "/api/v1/organizations/{id}/members", "List an organization's members",
-             api_handler(app, list_members), RouteDoc{.tag = tag, .authenticated = true, .query = page_params(), .response_schema = page_schema(membership_schema())});
+             api_handler(app, list_members), RouteDoc{.tag = tag, .authenticated = true, .query = page_query(), .response_schema = page_schema(membership_schema())});
   router.add("POST", "/api/v1/organizations/{id}/members", "Add a member (ADMIN)", api_handler(app, add_member),
              RouteDoc{.tag = tag, .authenticated = true, .request_schema = member_body, .success_status = 201, .response_schema = membership_schema()});
   router.add("PATCH", "/api/v1/organizations/{id}/members/{user_id}", "Change a member's role (ADMIN)",

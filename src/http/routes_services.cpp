@@ -98,7 +98,7 @@ void add_service_routes(Router& router, app::App& app) {
                   [](ApiRequest& r) {
                     resolve(r, domain::Permission::Manage, true);
                     JsonBody body(r.ctx.req, {"config", "enabled"});
-                    std::optional<json> config = shallow_object(body, "config");
+                    std::optional<json> config = body.object("config");
                     std::optional<bool> enabled = body.boolean("enabled");
                     storage::ServiceRecord result;
                     storage::McpServerRecord server;

@@ -69,15 +69,11 @@ json user_schema() {
 }  // namespace
 
 void add_user_routes(Router& router, app::App& app) {
-  json page = {{"type", "object"},
-               {"properties", {{"data", {{"type", "array"}, {"items", user_schema()}}},
-                               {"next_cursor", {{"type", {"string", "null"}}}}}}};
-  std::vector<QueryParam> query = {{"limit", "integer", "page size, 1-200 (default 50)"},
-                                   {"cursor", "string", "next_cursor of the previous page"},
-                                   {"include_deleted", "boolean", "platform admin only: include deleted users"}};
+  std::vector<QueryParam> query = page_query();
+  query.push_back({"include_deleted", "boolean", "platform admin only: include deleted users"});
   router.add("GET", "/api/v1/users", "List users (platform admin: all; otherwise the organization's members)",
              api_handler(app, list_users),
-             RouteDoc{.tag = "users", .authenticated = true, .query = query, .response_schema = page});
+             RouteDoc{.tag = "users", .authenticated = true, .query = query, .response_schema = page_schema(user_schema())});
   router.add("GET", "/api/v1/users/{id}", "Get a user by internal id or Clerk id", api_handler(app, get_user),
              RouteDoc{.tag = "users", .authenticated = true, .response_schema = user_schema()});
 }
