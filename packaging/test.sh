@@ -34,4 +34,9 @@ echo "== tests" >&2
 cd build
 status=0
 ctest --output-on-failure --timeout 1800 || status=$?
+if [ "$status" -ne 0 ]; then
+  # CI shows the head and the tail of a long log: repeat each failing subtest with its
+  # diagnostics (error, expected, actual, location) last, where it cannot be cut away.
+  bash "$top/tests/support/tap-failures.sh" Testing/Temporary/LastTest.log >&2 || true
+fi
 exit "$status"
