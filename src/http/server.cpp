@@ -189,6 +189,16 @@ struct RequestTiming {
 };
 thread_local RequestTiming t_timing;
 
+// RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has an empty body.
+// httplib 0.11 instead reads such a POST/PUT/PATCH/DELETE body until the client closes, so
+// `curl -X DELETE …` waited out the read timeout and got 400. Saying "Content-Length: 0" before
+// httplib reads the body restores the RFC's reading (fixed upstream in later httplib releases).
+// The Request is httplib's own mutable object, handed to this hook as const.
+void declare_empty_body_when_unframed(const httplib::Request& req) {
+  if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) return;
+  const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+}
+
 bool is_safe_request_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -256,6 +266,7 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
     t_timing.start = std::chrono::steady_clock::now();
     t_timing.active = true;
     connections.mark_busy(req);
+    declare_empty_body_when_unframed(req);
     std::string id = req.get_header_value("X-Request-Id");
     res.set_header("X-Request-Id", is_safe_request_id(id) ? id : util::new_request_id());
     return httplib::Server::HandlerResponse::Unhandled;

@@ -101,6 +101,45 @@ test('a body over 1 MiB is refused with 413 problem JSON; the server goes on ser
   }
 });
 
+test('a POST, PUT, PATCH or DELETE without Content-Length has an empty body (RFC 9112 §6.3), as curl -X sends it', async () => {
+  const server = await startServer();
+  const { port } = new URL(server.url);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  try {
+    await new Promise((resolve, reject) => { socket.on('connect', resolve); socket.on('error', reject); });
+    let received = '';
+    socket.on('data', (chunk) => { received += chunk; });
+    // Waits for the next complete answer on the kept-alive connection (headers + Content-Length body).
+    const nextAnswer = async () => {
+      const deadline = Date.now() + 5000; // under the server's 10 s read timeout, after which it answers 400
+      for (;;) {
+        const end = received.indexOf('\r\n\r\n');
+        const length = end < 0 ? -1 : Number(/content-length: (\d+)/i.exec(received.slice(0, end))?.[1] ?? 0);
+        if (end >= 0 && received.length >= end + 4 + length) {
+          const answer = received.slice(0, end + 4 + length);
+          received = received.slice(end + 4 + length);
+          return answer;
+        }
+        assert.ok(Date.now() < deadline, `no answer yet; so far: ${JSON.stringify(received)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      socket.write(`${method} /api/webhooks/test HTTP/1.1\r\nHost: x\r\n\r\n`);
+      const answer = await nextAnswer();
+      // The router's own answer (405, GET only), not httplib's 400 for an unreadable body.
+      assert.match(answer, /^HTTP\/1\.1 405 /, `${method}: ${answer}`);
+      assert.match(answer, /\r\nAllow: GET, HEAD\r\n/i);
+    }
+    // The connection is still usable: nothing of those requests was taken for a body.
+    socket.write('GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(await nextAnswer(), /^HTTP\/1\.1 200 /);
+  } finally {
+    socket.destroy();
+    await server.stop();
+  }
+});
+
 test('keep-alive: 200 requests travel on one connection', async () => {
   const server = await startServer();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
