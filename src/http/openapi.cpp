@@ -107,6 +107,20 @@ json operation(const Route& route, const std::string& id) {
   if (doc.success_status != 204 && !doc.response_schema.is_null()) {
     success["content"] = {{doc.response_content_type, {{"schema", doc.response_schema}}}};
   }
+  if (!doc.response_headers.empty()) {
+    json headers = json::object();
+    for (const ResponseHeader& header : doc.response_headers) {
+      headers[header.name] = {{"description", header.description},
+                              {"required", header.always},
+                              {"schema", {{"type", "string"}}}};
+    }
+    success["headers"] = std::move(headers);
+  }
+  for (int status : doc.other_success_statuses) {
+    json other = success;
+    other["description"] = status_title(status);
+    responses[std::to_string(status)] = std::move(other);
+  }
   responses[std::to_string(doc.success_status)] = std::move(success);
 
   // Every route can fail with a problem; which ones follow from what the route reads.
@@ -117,6 +131,7 @@ json operation(const Route& route, const std::string& id) {
   if (doc.authenticated) errors.insert({401, 403, 404});
   errors.insert(doc.error_statuses.begin(), doc.error_statuses.end());
   errors.erase(doc.success_status);
+  for (int status : doc.other_success_statuses) errors.erase(status);
   for (int status : errors) responses[std::to_string(status)] = problem_response(status);
   op["responses"] = std::move(responses);
 

@@ -31,12 +31,21 @@ struct QueryParam {
 
 // What the OpenAPI document says about a route beyond its method, path and summary. Path
 // parameters come from the pattern itself.
+// A response header a route sets on success (the gateway's X-MCP-*).
+struct ResponseHeader {
+  std::string name;
+  std::string description;
+  bool always = true;  // false: only in some answers (X-MCP-User only for a user's credential)
+};
+
 struct RouteDoc {
   std::string tag = {};                        // groups routes in the document ("organizations")
   bool authenticated = false;                  // needs Authorization: Bearer (API key or Clerk JWT)
   std::vector<QueryParam> query = {};          // query parameters it reads
   nlohmann::json request_schema = {};          // JSON Schema of the body; null when it takes none
   int success_status = 200;                    // 200, 201 or 204
+  std::vector<int> other_success_statuses = {};  // with the same body (POST /sessions: 200 on update)
+  std::vector<ResponseHeader> response_headers = {};  // set on success
   nlohmann::json response_schema = {};         // JSON Schema of the success body; null when none
   std::string response_content_type = "application/json";  // of the success body (/metrics: text/plain)
   std::vector<int> error_statuses = {};        // problem statuses beyond the usual ones (503, 409, ...)

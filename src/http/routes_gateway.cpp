@@ -107,6 +107,12 @@ void add_gateway_routes(Router& router, app::App& app) {
   doc.success_status = 200;
   doc.response_schema = response_schema();
   doc.error_statuses = {400, 503};
+  doc.response_headers = {
+      {"X-MCP-Organization", "The organization's internal id; absent for a platform-admin key", false},
+      {"X-MCP-User", "The user's internal id; only when the credential is a user's (a Clerk session token)", false},
+      {"X-MCP-Role", "PLATFORM_ADMIN, ADMIN or MEMBER"},
+      {"X-MCP-Server", "The MCP server's slug"},
+  };
 
   router.add(
       "GET", "/api/v1/gateway/authorize",

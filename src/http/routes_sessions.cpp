@@ -365,7 +365,8 @@ void add_session_routes(Router& router, app::App& app) {
   create_doc.tag = "sessions";
   create_doc.authenticated = true;
   create_doc.request_schema = std::move(request);
-  create_doc.success_status = 201;  // 200 with the same body when it updated an existing session
+  create_doc.success_status = 201;
+  create_doc.other_success_statuses = {200};  // the same body when it updated an existing session
   create_doc.response_schema = session;
   create_doc.error_statuses = {409};
   router.add("POST", "/api/v1/sessions",

@@ -104,6 +104,27 @@ describe('allowed', () => {
     });
   }
 
+  test('the X-MCP-* headers of a 200 are exactly those /api/openapi.json documents; the required ones always come', async () => {
+    const doc = (await api.call('GET', '/api/openapi.json', { token: null })).json;
+    const documented = doc.paths[AUTHORIZE].get.responses['200'].headers ?? {};
+    const names = Object.keys(documented).map((name) => name.toLowerCase()).sort();
+    const required = names.filter((name) => documented[Object.keys(documented).find((n) => n.toLowerCase() === name)].required);
+    assert.deepEqual(names, ['x-mcp-organization', 'x-mcp-role', 'x-mcp-server', 'x-mcp-user']);
+    const answers = [
+      await authorize((await api.apiKey(acme.id, 'MEMBER')).key, { server: 'github' }),
+      await authorize(await api.token('bob', { org: { id: acme.orgClerkId } }), { server: 'github' }),
+      await authorize(api.bootstrapKey, { server: 'github' }),
+    ];
+    const seen = new Set();
+    for (const answer of answers) {
+      assert.equal(answer.status, 200, answer.text);
+      const sent = Object.keys(answer.headers).filter((name) => name.startsWith('x-mcp-'));
+      for (const name of sent) seen.add(name);
+      for (const name of required) assert.ok(sent.includes(name), `${name} is documented as always sent: ${sent}`);
+    }
+    assert.deepEqual([...seen].sort(), names, 'every X-MCP-* header sent is documented, and every documented one is sent by some answer');
+  });
+
   test('a member\'s Clerk session token (v1 and v2 claims): 200 with X-MCP-User', async () => {
     const bob = await internalUserId('bob');
     for (const v2 of [false, true]) {

@@ -148,6 +148,10 @@ test('concurrent first POSTs of one Clerk session: one creates (201), the others
   assert.equal(new Set(answers.map((a) => a.json.id)).size, 1, 'one session');
   const trail = await api.call('GET', `/api/v1/audit-logs?target_id=${answers[0].json.id}&limit=50`);
   assert.deepEqual(trail.json.data.map((row) => row.action).sort(), ['session.created', ...Array(11).fill('session.updated')]);
+  // Both answers are in the contract, with the same body.
+  const responses = (await api.call('GET', '/api/openapi.json', { token: null })).json.paths['/api/v1/sessions'].post.responses;
+  assert.ok(responses['200'] && responses['201'], `documented: ${Object.keys(responses)}`);
+  assert.deepEqual(responses['200'].content, responses['201'].content);
 });
 
 test('expires_in / expires_at: an expired context no longer applies until renewed', async () => {
