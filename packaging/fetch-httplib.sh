@@ -7,7 +7,23 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 deps_dir=${MCP_ADMIN_DEPS_DIR:-$top/build/deps}
 target="$deps_dir/httplib/httplib.h"
-[ -s "$target" ] && exit 0
+
+# Bounds the number of request header lines (httplib 0.11 has none: a client could send header lines
+# until memory ran out, the 1 MiB body limit does not cover them). Upstream added the same
+# CPPHTTPLIB_HEADER_MAX_COUNT (default 100) in later releases. Idempotent; fails if it cannot apply.
+patch_header() {
+  grep -q 'CPPHTTPLIB_HEADER_MAX_COUNT' "$target" && return 0
+  perl -0pi -e '
+    s/(#ifndef CPPHTTPLIB_HEADER_MAX_LENGTH\n)/#ifndef CPPHTTPLIB_HEADER_MAX_COUNT\n#define CPPHTTPLIB_HEADER_MAX_COUNT 100\n#endif\n\n$1/;
+    s/(inline bool read_headers\(Stream &strm, Headers &headers\) \{\n  const auto bufsiz = 2048;\n  char buf\[bufsiz\];\n  stream_line_reader line_reader\(strm, buf, bufsiz\);\n)(\n  for \(;;\) \{\n)/$1  size_t header_lines = 0;\n$2    if (++header_lines > CPPHTTPLIB_HEADER_MAX_COUNT + 1) { return false; }\n/;
+  ' "$target"
+  if [ "$(grep -c 'CPPHTTPLIB_HEADER_MAX_COUNT' "$target")" != 3 ]; then
+    echo "fetch-httplib: could not bound the header count in $target (unexpected httplib source)" >&2
+    exit 1
+  fi
+}
+
+if [ -s "$target" ]; then patch_header; exit 0; fi
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
@@ -24,4 +40,5 @@ header=$(ls "$work"/cpp-httplib-*/httplib.h | head -n 1)
 [ -s "$header" ] || { echo "fetch-httplib: httplib.h not found in Debian's cpp-httplib source package" >&2; exit 1; }
 mkdir -p "$deps_dir/httplib"
 cp "$header" "$target"
+patch_header
 echo "fetch-httplib: $(grep -m1 CPPHTTPLIB_VERSION "$target" | cut -d'"' -f2) from Debian's source package → $target" >&2

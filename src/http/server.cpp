@@ -199,6 +199,16 @@ void declare_empty_body_when_unframed(const httplib::Request& req) {
   const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
 }
 
+// Nothing here is served in parts, and httplib 0.11 answers a Range header by repeating the body
+// once per listed range, without a cap: an 8 KB header of "0-,0-,…" turned a 56 KB answer into
+// 150 MB in memory. Without ranges every answer is the whole body, which RFC 9110 §14.2 allows.
+void ignore_range_requests(const httplib::Request& req) {
+  if (req.ranges.empty() && !req.has_header("Range")) return;
+  auto& mutable_req = const_cast<httplib::Request&>(req);
+  mutable_req.ranges.clear();
+  mutable_req.headers.erase("Range");
+}
+
 bool is_safe_request_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -267,6 +277,7 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
     t_timing.active = true;
     connections.mark_busy(req);
     declare_empty_body_when_unframed(req);
+    ignore_range_requests(req);
     std::string id = req.get_header_value("X-Request-Id");
     res.set_header("X-Request-Id", is_safe_request_id(id) ? id : util::new_request_id());
     return httplib::Server::HandlerResponse::Unhandled;

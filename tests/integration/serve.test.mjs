@@ -140,6 +140,55 @@ test('a POST, PUT, PATCH or DELETE without Content-Length has an empty body (RFC
   }
 });
 
+test('Range is ignored: a many-range header gets the whole body once (200), not the body once per range', async () => {
+  const server = await startServer();
+  try {
+    const whole = await (await fetch(`${server.url}/api/openapi.json`)).text();
+    const ranges = Array.from({ length: 1000 }, () => '0-').join(',');
+    const res = await fetch(`${server.url}/api/openapi.json`, { headers: { Range: `bytes=${ranges}` } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-range'), null);
+    const body = await res.text();
+    assert.equal(body.length, whole.length);
+    assert.deepEqual(JSON.parse(body), JSON.parse(whole));
+  } finally {
+    await server.stop();
+  }
+});
+
+test('at most 100 request header lines: more is 400 problem JSON and the server goes on serving', async () => {
+  const server = await startServer();
+  const { port } = new URL(server.url);
+  // One raw request on its own connection; resolves to the first complete answer (head and body).
+  const rawRequest = (headerCount) => new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let answer = '';
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no answer: ${answer}`)); }, 5000);
+    socket.on('data', (chunk) => {
+      answer += chunk;
+      const end = answer.indexOf('\r\n\r\n');
+      const length = end < 0 ? -1 : Number(/content-length: (\d+)/i.exec(answer.slice(0, end))?.[1] ?? 0);
+      if (end >= 0 && answer.length >= end + 4 + length) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(answer.slice(0, end + 4 + length));
+      }
+    });
+    socket.on('error', (error) => { if (!answer) reject(error); });
+    const headers = Array.from({ length: headerCount }, (_, n) => `X-Filler-${n}: ${'v'.repeat(100)}\r\n`).join('');
+    socket.write(`GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${headers}\r\n`);
+  });
+  try {
+    assert.match(await rawRequest(90), /^HTTP\/1\.1 200 /, '92 header lines are fine');
+    const refused = await rawRequest(5000);
+    assert.match(refused, /^HTTP\/1\.1 400 /);
+    assert.match(refused, /\r\nContent-Type: application\/problem\+json\r\n/i);
+    assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
+  } finally {
+    await server.stop();
+  }
+});
+
 test('keep-alive: 200 requests travel on one connection', async () => {
   const server = await startServer();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
