@@ -86,6 +86,9 @@ std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t>
 // A function of the stored data alone, so every delivery order ends the same.
 // `acting_clerk_id` is the organization the delivery is about: its own audit row covers its slug.
 void resolve_slug(ApplyContext& ctx, const std::string& clerk_slug, const std::string& acting_clerk_id) {
+  // The claims are read after the lock: a concurrent hand-over has committed by then, and ours
+  // will be seen by the next one (READ COMMITTED reads each statement afresh).
+  storage::lock_slug_hand_over(ctx.session);
   std::vector<storage::SlugClaim> claims = storage::find_slug_claims(ctx.session, clerk_slug);
   const storage::SlugClaim* winner = nullptr;
   for (const auto& claim : claims) {

@@ -86,6 +86,8 @@ constexpr Query kSoftDeleteMembershipsOfUser{
 
 // PostgreSQL only (SQLite has one writer and no FOR SHARE).
 constexpr Query kLockUserForShare{"lock_user_for_share", "SELECT id FROM users WHERE id = $1 FOR SHARE"};
+// Engine-specific (PostgreSQL only). The key is the migration lock's plus one.
+constexpr Query kLockSlugHandOver{"lock_slug_hand_over", "SELECT pg_advisory_xact_lock(7268461924)"};
 constexpr Query kLockOrganizationForShare{"lock_organization_for_share",
                                           "SELECT id FROM organizations WHERE id = $1 FOR SHARE"};
 constexpr Query kRevokeApiKeysOfOrganization{
@@ -342,6 +344,11 @@ std::vector<std::string> soft_delete_memberships_of_organization(Session& sessio
 std::vector<std::string> soft_delete_memberships_of_user(Session& session, const std::string& user_id, int64_t at) {
   Value params[] = {user_id, at, util::now_ms()};
   return first_column(session.query(kSoftDeleteMembershipsOfUser, params));
+}
+
+void lock_slug_hand_over(Session& session) {
+  if (session.engine() != Engine::Postgres) return;  // engine-specific: SQLite's writes never run concurrently
+  session.query(kLockSlugHandOver);
 }
 
 void lock_membership_parents(Session& session, const std::string& organization_id, const std::string& user_id) {

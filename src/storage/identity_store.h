@@ -98,6 +98,12 @@ std::vector<std::string> soft_delete_memberships_of_organization(Session& sessio
                                                                  int64_t at);
 std::vector<std::string> soft_delete_memberships_of_user(Session& session, const std::string& user_id, int64_t at);
 
+// Serialises slug hand-overs between concurrent transactions until this one ends (PostgreSQL: a
+// transaction-level advisory lock; SQLite: nothing to do, one writer). Without it two instances
+// (or writer connections) could each decide from a snapshot missing the other's uncommitted
+// rename or deletion, and neither would grant a slug that in-order delivery grants.
+void lock_slug_hand_over(Session& session);
+
 // Holds the organization and user rows against a concurrent deletion until the transaction ends,
 // so that a membership written now and a deletion's cascade by another instance cannot miss each
 // other (PostgreSQL: SELECT … FOR SHARE, in a fixed order; SQLite: nothing to do, one writer).
