@@ -39,6 +39,21 @@ bool same_address(const std::string& a, const std::string& b) {
   return a == b;
 }
 
+bool is_ip_literal(const std::string& text) {
+  unsigned char bytes[16] = {};
+  return inet_pton(AF_INET, text.c_str(), bytes) == 1 || inet_pton(AF_INET6, text.c_str(), bytes) == 1;
+}
+
+// A header's text as stored in the audit trail: printable ASCII, at most max_length bytes. Other
+// bytes become '?' (a cut UTF-8 sequence or a stray 0xFF is not text, and PostgreSQL refuses it).
+std::string printable_ascii(std::string_view text, size_t max_length) {
+  std::string out(text.substr(0, max_length));
+  for (char& c : out) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return out;
+}
+
 bool is_trusted(const std::string& address, const std::vector<std::string>& trusted_proxies) {
   return std::any_of(trusted_proxies.begin(), trusted_proxies.end(),
                      [&](const std::string& proxy) { return same_address(address, proxy); });
@@ -73,6 +88,37 @@ bool is_plausible_path_id(const std::string& value) {
   });
 }
 
+// Whether any string or member name of the document holds a NUL character (\u0000): PostgreSQL's
+// text cannot store one (it cut "a\u0000b" to "a"), so both engines refuse it alike.
+bool holds_nul(const nlohmann::json& root) {
+  std::vector<const nlohmann::json*> pending{&root};
+  while (!pending.empty()) {
+    const nlohmann::json* value = pending.back();
+    pending.pop_back();
+    if (value->is_string() && value->get_ref<const std::string&>().find('\0') != std::string::npos) return true;
+    if (value->is_object()) {
+      for (const auto& [key, child] : value->items()) {
+        if (key.find('\0') != std::string::npos) return true;
+        pending.push_back(&child);
+      }
+    } else if (value->is_array()) {
+      for (const auto& child : *value) pending.push_back(&child);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_plausible_id(std::string_view text) {
+  if (text.empty() || text.size() > 128) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+namespace {
+
 std::string trim(std::string_view text) {
   size_t start = text.find_first_not_of(" \t");
   if (start == std::string_view::npos) return {};
@@ -101,6 +147,7 @@ JsonBody::JsonBody(const httplib::Request& req, std::initializer_list<std::strin
   if (json_depth(json_) > kMaxJsonDepth) {
     throw ApiError(400, "The body is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep.");
   }
+  if (holds_nul(json_)) throw ApiError(400, "The body holds a NUL character (\\u0000), which no text field may contain.");
   std::vector<std::string> unknown;
   for (const auto& [key, value] : json_.items()) {
     if (std::find(allowed_fields.begin(), allowed_fields.end(), key) == allowed_fields.end()) unknown.push_back(key);
@@ -204,7 +251,8 @@ PageRequest read_page(const httplib::Request& req) {
   if (req.has_param("cursor") && !req.get_param_value("cursor").empty()) {
     const std::string& cursor = req.get_param_value("cursor");
     auto id = cursor.size() <= 128 ? util::base64url_decode(cursor) : std::nullopt;
-    if (!id || id->empty() || id->find('\0') != std::string::npos) {
+    // Every cursor names a row's id; other bytes (0xFF, NUL) would only reach PostgreSQL as an error.
+    if (!id || !is_plausible_id(*id)) {
       throw ApiError(400, "cursor is not one this server gave out: pass next_cursor from the previous page unchanged.");
     }
     page.after_id = *id;
@@ -272,8 +320,9 @@ std::string client_ip(const httplib::Request& req, const std::vector<std::string
     size_t comma = forwarded.rfind(',', end - 1);
     size_t start = comma == std::string::npos ? 0 : comma + 1;
     std::string hop = trim(std::string_view(forwarded).substr(start, end - start));
-    if (hop.empty()) break;
-    address = hop.substr(0, 64);
+    // Anything but an address (a proxy passing on garbage) ends the walk at the last good address.
+    if (!is_ip_literal(hop)) break;
+    address = hop;
     if (!is_trusted(hop, trusted_proxies)) break;
     if (comma == std::string::npos) break;
     end = comma;
@@ -294,7 +343,7 @@ storage::AuditEntry ApiRequest::audit(std::string action, std::string target_typ
   entry.changes = {{"before", std::move(before)}, {"after", std::move(after)}};
   entry.ip = client_ip(ctx.req, app.config().trusted_proxies);
   std::string user_agent = ctx.req.get_header_value("User-Agent");
-  if (!user_agent.empty()) entry.user_agent = user_agent.substr(0, 512);
+  if (!user_agent.empty()) entry.user_agent = printable_ascii(user_agent, 512);
   entry.request_id = ctx.res.get_header_value("X-Request-Id");
   return entry;
 }

@@ -69,6 +69,12 @@ class JsonBody {
 [[noreturn]] void throw_field_error(std::string_view field, const std::string& detail);
 
 // ?limit=&cursor= : limit 1..200 (default 50); the cursor is opaque to clients (the last id seen).
+// Whether an id a client sends (in a path, a filter or a decoded cursor) can name anything at all:
+// 1..128 of [A-Za-z0-9_-] (our UUIDs, Clerk's ids, slugs). Anything else is 404 or 400 without
+// asking the database: PostgreSQL refuses invalid UTF-8 in a parameter with an error, which must
+// not become a 500.
+bool is_plausible_id(std::string_view text);
+
 struct PageRequest {
   int limit = 50;
   std::optional<std::string> after_id;

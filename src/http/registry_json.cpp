@@ -124,13 +124,6 @@ RouteDoc authenticated_doc(std::string tag, int success_status, json request_sch
   return doc;
 }
 
-bool is_plausible_id(std::string_view text) {
-  if (text.empty() || text.size() > 128) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
-
 std::optional<std::string> clean_text(std::optional<std::string> text, std::string_view field, bool multiline) {
   if (!text) return text;
   for (char c : *text) {

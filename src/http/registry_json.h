@@ -26,11 +26,6 @@ nlohmann::json mcp_server_schema();
 nlohmann::json service_schema();
 nlohmann::json api_key_schema();
 
-// Whether a URL's id segment can name anything at all: 1..128 of [A-Za-z0-9_-] (our UUIDs, Clerk's
-// ids, slugs). Anything else is 404 without asking the database (PostgreSQL refuses invalid UTF-8
-// in a parameter with an error, which must not become a 500).
-bool is_plausible_id(std::string_view text);
-
 // A free-text field (a name, a description) without control characters (NUL included: PostgreSQL's
 // text cannot hold it); `multiline` also accepts tab, CR and LF. 400 naming the field otherwise.
 std::optional<std::string> clean_text(std::optional<std::string> text, std::string_view field, bool multiline = false);

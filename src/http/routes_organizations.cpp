@@ -211,6 +211,11 @@ void add_member(ApiRequest& r) {
     if (storage::find_live_membership(session, organization.id, user->id)) {
       throw ApiError(409, "The user is already a member; change the role with PATCH instead.");
     }
+    // A member of another organization is that organization's to know about: to an organization's
+    // ADMIN it answers exactly as an unknown user does (DESIGN.md §7). Only the platform may add them.
+    if (!r.principal.platform_admin && !storage::list_organizations_of_user(session, user->id, std::nullopt, 1).empty()) {
+      throw ApiError(404, "There is no such user.");
+    }
     storage::MembershipRecord membership;
     membership.clerk_id = "orgmem_local_" + util::new_uuid_v7();
     membership.organization_id = organization.id;

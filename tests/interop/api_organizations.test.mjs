@@ -229,6 +229,11 @@ describe('the audit trail\'s ip: X-Forwarded-For only from trusted proxies', () 
       assert.equal(await ipOfPatch(api, '203.0.113.9'), '203.0.113.9');
       // A client-supplied first hop cannot win over what the trusted proxies appended.
       assert.equal(await ipOfPatch(api, '198.51.100.1, 203.0.113.9, 10.0.0.2'), '203.0.113.9');
+      // What is not an address (a proxy passing garbage on, bytes that are not text) ends the walk
+      // at the last address known good, and never fails the change.
+      assert.equal(await ipOfPatch(api, 'not-an-ip'), '127.0.0.1');
+      assert.equal(await ipOfPatch(api, '203.0.113.9, \xff\xfe, 10.0.0.2'), '10.0.0.2');
+      assert.equal(await ipOfPatch(api, '2001:db8::7'), '2001:db8::7');
     } finally {
       await api.close();
     }
