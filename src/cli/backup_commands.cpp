@@ -32,7 +32,9 @@ nlohmann::json summary_json(const storage::SqliteFileSummary& summary) {
 // Parses `COMMAND FILE [--force] [--json] [--database URL]`; returns false after --help.
 bool parse_copy_command(const CommandSpec& spec, const Args& args, po::variables_map& vm) {
   po::options_description options("Options");
-  options.add_options()("file", po::value<std::string>(), "FILE");
+  options.add_options()("file", po::value<std::string>()->value_name("FILE"),
+                        spec.name == "backup" ? "where to write the copy (usually given as the first word)"
+                                              : "the backup to restore (usually given as the first word)");
   options.add_options()("force", spec.name == "backup" ? "replace FILE when it exists"
                                                        : "replace a database that holds data");
   options.add_options()("json", "print the summary as one JSON object");

@@ -44,7 +44,8 @@ std::string url_without_password(const DatabaseUrl& url) {
     std::string_view pair = query.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
     start = amp == std::string_view::npos ? query.size() : amp + 1;
     if (pair.empty() || pair.substr(0, pair.find('=')) == "password") continue;
-    kept += (kept.empty() ? "" : "&") + std::string(pair);
+    if (!kept.empty()) kept += '&';
+    kept += pair;
   }
   if (!kept.empty()) out += "?" + kept;
   return out;

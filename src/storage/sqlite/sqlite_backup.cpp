@@ -231,7 +231,10 @@ std::string SqliteFileSummary::describe_rows() const {
   std::string out;
   for (const auto& [table, count] : row_counts) {
     if (count == 0) continue;
-    out += (out.empty() ? "" : ", ") + table + " " + std::to_string(count);
+    if (!out.empty()) out += ", ";
+    out += table;
+    out += ' ';
+    out += std::to_string(count);
   }
   return out.empty() ? "no rows" : out;
 }
