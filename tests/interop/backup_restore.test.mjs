@@ -200,6 +200,14 @@ describe('backup (SQLite)', { skip: SQLITE_ONLY }, () => {
     assert.equal(sqlite(file, 'PRAGMA integrity_check'), 'ok');
     assert.deepEqual(filesIn(dir), ['admin.db', 'admin.db-shm', 'admin.db-wal', 'backup.db'].filter((name) => existsSync(path.join(dir, name))));
     assert.ok(filesIn(dir).every((name) => !name.includes('.tmp-')), `no temporary file: ${filesIn(dir)}`);
+
+    // FILE naming the database itself: a rename onto it would cut running servers off from it.
+    const itself = run(['backup', `${dir}/./admin.db`, '--force', '--database', `file:${db}`]);
+    assert.equal(itself.status, 1, itself.stderr);
+    assert.match(itself.stderr, /is the database itself/);
+    const restoreItself = run(['restore', file, '--force', '--database', `file:${file}`]);
+    assert.equal(restoreItself.status, 1, restoreItself.stderr);
+    assert.match(restoreItself.stderr, /is the database itself/);
   });
 
   test(':memory:, a missing database or directory: a clear error', () => {

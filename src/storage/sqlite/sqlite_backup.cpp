@@ -23,9 +23,9 @@ namespace {
 // progress or stop; the snapshot stays the same (see backup_sqlite).
 constexpr int kPagesPerStep = 1024;
 constexpr int kBusyTimeoutMs = 10000;
-// A step that found the destination locked is retried this many times, 50 ms apart, after
-// SQLite's own busy timeout: a server's write transactions last milliseconds.
-constexpr int kBusyRetries = 100;
+// A step that found the destination locked (after SQLite's own busy timeout of 10 s) is retried
+// this many times, 50 ms apart: a server's write transactions last milliseconds.
+constexpr int kBusyRetries = 3;
 
 // One sqlite3 connection, closed on scope exit.
 class Handle {
@@ -174,6 +174,14 @@ class TemporaryFile {
   bool released_ = false;
 };
 
+// Whether two paths name the same existing file (hard links and different spellings included).
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat first {};
+  struct stat second {};
+  return ::stat(a.c_str(), &first) == 0 && ::stat(b.c_str(), &second) == 0 && first.st_dev == second.st_dev &&
+         first.st_ino == second.st_ino;
+}
+
 // Moves `from` onto `to`; without `overwrite`, atomically refuses when `to` exists.
 void move_into_place(const std::string& from, const std::string& to, bool overwrite) {
   if (overwrite) {
@@ -240,6 +248,10 @@ std::string SqliteFileSummary::describe_rows() const {
 }
 
 SqliteFileSummary backup_sqlite(const std::string& database_path, const std::string& file, bool overwrite) {
+  if (same_file(database_path, file)) {
+    // Renaming a copy onto the live file would cut running servers off from it.
+    throw CopyRefused("'" + file + "' is the database itself; name another file");
+  }
   if (!overwrite && std::filesystem::exists(file)) {
     throw CopyRefused("'" + file + "' exists; pass --force to replace it, or name another file");
   }
@@ -353,6 +365,7 @@ std::optional<SqliteFileSummary> inspect_sqlite_target(const std::string& databa
 }
 
 void restore_sqlite(const std::string& file, const std::string& database_path) {
+  if (same_file(file, database_path)) throw CopyRefused("'" + file + "' is the database itself: nothing to restore");
   Handle source(file, SQLITE_OPEN_READONLY, "the backup");
   Handle destination(database_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "the target database");
   exec(destination, "PRAGMA synchronous = FULL", "prepare the target database");
