@@ -18,6 +18,8 @@ const std::vector<CommandEntry>& commands() {
       {"seed", "add the default data (idempotent)", run_seed},
       {"schema", "print the DDL (--dialect postgres|sqlite)", run_schema},
       {"health", "ask a running server's /api/health; exit 0 healthy, 1 not", run_health},
+      {"backup", "backup FILE: a consistent online copy (SQLite); PostgreSQL: prints the pg_dump command", run_backup},
+      {"restore", "restore FILE: replace the database with a backup (--force when it holds data)", run_restore},
       {"apikey", "apikey create | list | revoke: organization and platform-admin API keys", run_apikey},
       {"webhooks", "webhooks replay --failed | --id SVIX_ID: re-apply stored deliveries", run_webhooks},
   };

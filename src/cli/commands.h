@@ -16,6 +16,8 @@ int run_schema(const Args& args);
 int run_health(const Args& args);
 int run_webhooks(const Args& args);
 int run_apikey(const Args& args);
+int run_backup(const Args& args);
+int run_restore(const Args& args);
 
 struct CommandEntry {
   const char* name;
