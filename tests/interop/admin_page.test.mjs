@@ -227,6 +227,22 @@ describe(`admin page in headless Chromium (${ENGINE})`, () => {
     }
   });
 
+  test('a Clerk session token signs in too: its user, organization and role are shown, and only its data', async () => {
+    const { page, close } = await openPage();
+    try {
+      const token = await api.token('ada', { org: { id: acme.orgClerkId, role: 'org:admin' }, exp: Math.floor(Date.now() / 1000) + 600 });
+      await signIn(page, token);
+      const who = await page.textContent('#who');
+      assert.match(who, /Acme Inc/);
+      assert.match(who, /ADMIN/);
+      assert.ok(who.includes(acme.users.ada), who);
+      const names = await page.locator('table[data-list="organizations"] button.open-org').allTextContents();
+      assert.deepEqual(names, ['Acme Inc'], 'an organization\'s credential sees its own organization only');
+    } finally {
+      await close();
+    }
+  });
+
   test('an API key created in the page works; revoked in the page (after a confirm), it is refused within a second', async () => {
     const { page, close } = await openPage();
     try {
