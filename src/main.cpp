@@ -13,6 +13,7 @@ namespace mcp::cli {
 const std::vector<CommandEntry>& commands() {
   static const std::vector<CommandEntry> list{
       {"serve", "serve the HTTP API (migrates first unless --no-migrate)", run_serve},
+      {"studio", "serve, and print the admin page's URL signed in with a short-lived platform-admin key", run_studio},
       {"migrate", "apply pending migrations; `migrate status` lists them", run_migrate},
       {"push", "make the schema match; --force-reset drops and recreates (not in production)", run_push},
       {"seed", "add the default data (idempotent)", run_seed},

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_line.h"
+#include "cli/api_key_actions.h"
 #include "cli/commands.h"
 #include "domain/api_key.h"
 #include "storage/api_key_store.h"
@@ -58,17 +59,67 @@ const char* key_status(const storage::ApiKeyRecord& key, int64_t now_ms) {
   return "active";
 }
 
-storage::AuditEntry cli_audit(std::string action, const storage::ApiKeyRecord& key, json before, json after) {
+storage::AuditEntry cli_audit(std::string action, const storage::ApiKeyRecord& key, json before, json after,
+                              std::string_view actor) {
   storage::AuditEntry entry;
   entry.organization_id = key.organization_id;
   entry.actor_type = "system";
-  entry.actor_id = kActor;
+  entry.actor_id = std::string(actor);
   entry.action = std::move(action);
   entry.target_type = "api_key";
   entry.target_id = key.id;
   entry.changes = {{"before", std::move(before)}, {"after", std::move(after)}};
   return entry;
 }
+
+}  // namespace
+
+MintedKey mint_api_key(storage::Database& db, const std::optional<storage::OrganizationRecord>& organization,
+                       const std::string& name, const std::string& role, std::optional<int64_t> lifetime_ms,
+                       std::string_view actor) {
+  MintedKey minted{{}, domain::generate_api_key()};
+  storage::ApiKeyRecord& key = minted.record;
+  if (organization) key.organization_id = organization->id;
+  key.name = name;
+  key.prefix = minted.secret.prefix;
+  key.key_hash = minted.secret.hash;
+  key.role = role;
+  key.created_at = util::now_ms();  // the time the lifetime counts from
+  if (lifetime_ms) key.expires_at = key.created_at + *lifetime_ms;
+  key.created_by = std::string(actor);
+  bool live = true;
+  db.write([&](storage::Session& session) {
+    if (organization && !storage::lock_live_organization(session, organization->id)) {
+      live = false;  // deleted since it was read
+      return;
+    }
+    storage::insert_api_key(session, key);
+    storage::insert_audit_log(session, cli_audit("api_key.created", key, nullptr, key_json(key), actor));
+  });
+  if (!live) throw CommandFailed("organization '" + organization->clerk_id + "' is deleted");
+  return minted;
+}
+
+RevokedKey revoke_api_key(storage::Database& db, const std::string& id_or_prefix, bool by_prefix,
+                          std::string_view actor) {
+  RevokedKey result;
+  int64_t now = util::now_ms();
+  db.write([&](storage::Session& session) {
+    result = {};  // a retried write starts again
+    result.found = by_prefix ? storage::find_api_key_by_prefix(session, id_or_prefix)
+                             : storage::find_api_key(session, id_or_prefix);
+    if (!result.found || result.found->revoked_at) return;
+    if (!storage::revoke_api_key(session, result.found->id, now)) return;
+    storage::ApiKeyRecord after = *result.found;
+    after.revoked_at = after.updated_at = now;
+    storage::insert_audit_log(session,
+                              cli_audit("api_key.revoked", *result.found, key_json(*result.found), key_json(after), actor));
+    result.revoked_now = true;
+  });
+  return result;
+}
+
+namespace {
 
 std::unique_ptr<storage::Database> open_migrated(const app::Config& config) {
   try {
@@ -128,27 +179,10 @@ int create(const po::variables_map& vm) {
     organization = find_organization(*db, vm["org"].as<std::string>());
     if (organization->deleted_at) throw CommandFailed("organization '" + vm["org"].as<std::string>() + "' is deleted");
   }
-  domain::NewApiKey secret = domain::generate_api_key();
-  storage::ApiKeyRecord key;
-  if (organization) key.organization_id = organization->id;
-  key.name = name;
-  key.prefix = secret.prefix;
-  key.key_hash = secret.hash;
-  key.role = role;
-  key.created_at = util::now_ms();  // the time --expires-in counts from
-  if (lifetime_ms) key.expires_at = key.created_at + *lifetime_ms;
-  key.created_by = kActor;
-  bool live = true;
-  db->write([&](storage::Session& session) {
-    if (organization && !storage::lock_live_organization(session, organization->id)) {
-      live = false;  // deleted since it was read
-      return;
-    }
-    storage::insert_api_key(session, key);
-    storage::insert_audit_log(session, cli_audit("api_key.created", key, nullptr, key_json(key)));
-  });
+  MintedKey minted = mint_api_key(*db, organization, name, role, lifetime_ms, kActor);
   db->close();
-  if (!live) throw CommandFailed("organization '" + vm["org"].as<std::string>() + "' is deleted");
+  const storage::ApiKeyRecord& key = minted.record;
+  const domain::NewApiKey& secret = minted.secret;
 
   if (as_json) {
     json answer = key_json(key);
@@ -242,19 +276,10 @@ int revoke(const po::variables_map& vm) {
   std::string shown = prefix ? *prefix : given;
   app::Config config = load_config(vm);
   auto db = open_migrated(config);
-  std::optional<storage::ApiKeyRecord> found;
-  bool revoked_now = false;
-  int64_t now = util::now_ms();
-  db->write([&](storage::Session& session) {
-    found = prefix ? storage::find_api_key_by_prefix(session, *prefix) : storage::find_api_key(session, given);
-    if (!found || found->revoked_at) return;
-    if (!storage::revoke_api_key(session, found->id, now)) return;
-    storage::ApiKeyRecord after = *found;
-    after.revoked_at = after.updated_at = now;
-    storage::insert_audit_log(session, cli_audit("api_key.revoked", *found, key_json(*found), key_json(after)));
-    revoked_now = true;
-  });
+  RevokedKey result = revoke_api_key(*db, prefix ? *prefix : given, prefix.has_value(), kActor);
   db->close();
+  const std::optional<storage::ApiKeyRecord>& found = result.found;
+  bool revoked_now = result.revoked_now;
   if (!found) throw CommandFailed("no API key with id or prefix '" + shown + "'");
   if (!revoked_now) {
     std::cout << "API key " << found->id << " (prefix " << found->prefix << ") was already revoked"

@@ -9,6 +9,7 @@ namespace mcp::cli {
 using Args = std::vector<std::string>;
 
 int run_serve(const Args& args);
+int run_studio(const Args& args);
 int run_migrate(const Args& args);
 int run_push(const Args& args);
 int run_seed(const Args& args);

@@ -10,6 +10,7 @@
 #include "app/app.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/serve_runner.h"
 #include "domain/seed.h"
 #include "http/health_probe.h"
 #include "http/server.h"
@@ -45,22 +46,20 @@ void prepare_schema(storage::Database& db, bool no_migrate) {
 
 }  // namespace
 
-int run_serve(const Args& args) {
-  CommandSpec spec{"serve",
-                   "serve [--host H] [--port P] [--database URL] [--no-migrate] [--seed] [--tls-cert F --tls-key F]",
-                   "Serves the HTTP API. Prints one line to stdout when listening:\n"
-                   "  {\"event\":\"listening\",\"url\":\"http://127.0.0.1:3000\"}\n"
-                   "SIGTERM or SIGINT: stops accepting, answers requests in flight, closes the database, exit 0."};
-  po::options_description options("Options");
+void add_serve_options(po::options_description& options) {
   options.add_options()("no-migrate", "do not migrate on start; refuse to start on a schema that is behind")(
       "seed", "add the default data after migrating (what a test fixture wants)");
   add_settings_options(options, kDatabaseFlag | kServerFlags | kLoggingFlags);
-  po::variables_map vm;
-  if (!parse_command(spec, options, {}, args, vm)) return 0;
+}
+
+app::Config load_serve_config(const po::variables_map& vm) {
   app::Config config = load_config(vm);
   config.no_migrate = vm.count("no-migrate") > 0;
   config.seed = vm.count("seed") > 0;
+  return config;
+}
 
+int serve_until_stopped(app::Config config, const ServeHooks& hooks) {
   // Block the stop signals in every thread (threads inherit the mask); one thread waits for them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -104,18 +103,42 @@ int run_serve(const Args& args) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   });
+  // Whatever happens from here on, the signal thread must be joined before it goes out of scope.
+  auto finish_waiter = [&] {
+    serving_done = true;
+    pthread_kill(signal_waiter.native_handle(), SIGTERM);  // wakes the waiter if serve() ended otherwise
+    signal_waiter.join();
+  };
 
   std::cout << nlohmann::json{{"event", "listening"}, {"url", server.url()}}.dump() << std::endl;
   util::log_info("listening", {{"url", server.url()}, {"database", where}, {"version", kVersion},
                                {"environment", app.config().environment}});
+  try {
+    if (hooks.on_listening) hooks.on_listening(app, server.url());
+  } catch (...) {
+    finish_waiter();
+    throw;
+  }
   server.serve();
-  serving_done = true;
-  pthread_kill(signal_waiter.native_handle(), SIGTERM);  // wakes the waiter if serve() ended otherwise
-  signal_waiter.join();
+  finish_waiter();
+  if (hooks.on_stopped) hooks.on_stopped(app);
   app.usage().stop();
   app.database().close();
   util::log_info("stopped");
   return 0;
+}
+
+int run_serve(const Args& args) {
+  CommandSpec spec{"serve",
+                   "serve [--host H] [--port P] [--database URL] [--no-migrate] [--seed] [--tls-cert F --tls-key F]",
+                   "Serves the HTTP API. Prints one line to stdout when listening:\n"
+                   "  {\"event\":\"listening\",\"url\":\"http://127.0.0.1:3000\"}\n"
+                   "SIGTERM or SIGINT: stops accepting, answers requests in flight, closes the database, exit 0."};
+  po::options_description options("Options");
+  add_serve_options(options);
+  po::variables_map vm;
+  if (!parse_command(spec, options, {}, args, vm)) return 0;
+  return serve_until_stopped(load_serve_config(vm), {});
 }
 
 int run_health(const Args& args) {

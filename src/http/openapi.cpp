@@ -57,6 +57,7 @@ std::string describe_path_parameter(std::string_view pattern, const std::string&
     return "The MCP server's id or slug";
   }
   if (name == "key_id") return "The API key's id";
+  if (name == "file") return "The asset's file name (app.js, app.css)";
   if (name == "id" && pattern.starts_with("/api/v1/sessions/")) return "The session's id";
   if (name == "id" && pattern.starts_with("/api/v1/users/")) return "The user's internal id or Clerk id (user_…)";
   if (name == "user_id") return "The user's internal id or Clerk id (user_…)";

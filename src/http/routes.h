@@ -16,6 +16,9 @@ void add_webhook_routes(Router& router, app::App& app);
 // GET /api/openapi.json (generated from the route table), GET /metrics (Prometheus text).
 void add_meta_routes(Router& router, app::App& app);
 
+// GET / and GET /assets/{file}: the admin page, from bytes compiled into the binary (web/).
+void add_admin_page_routes(Router& router);
+
 // /api/v1 (DESIGN.md §4.2-4.3): every route authenticates and calls domain::authorize.
 void add_organization_routes(Router& router, app::App& app);  // organizations, members
 void add_user_routes(Router& router, app::App& app);          // users
@@ -25,5 +28,6 @@ void add_api_key_routes(Router& router, app::App& app);       // organization AP
 void add_session_routes(Router& router, app::App& app);       // sessions, active-organization switching
 void add_audit_log_routes(Router& router, app::App& app);     // the audit trail
 void add_gateway_routes(Router& router, app::App& app);       // forward auth for MCP gateways
+void add_me_routes(Router& router, app::App& app);            // who the credential is (the admin page's sign-in)
 
 }  // namespace mcp::http

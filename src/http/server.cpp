@@ -255,6 +255,8 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
   add_session_routes(router, app);
   add_audit_log_routes(router, app);
   add_gateway_routes(router, app);
+  add_me_routes(router, app);
+  add_admin_page_routes(router);
 
   size_t threads = static_cast<size_t>(config.http_threads);
   svr.new_task_queue = [threads] { return new BoundedThreadPool(threads, kMaxQueuedConnections); };

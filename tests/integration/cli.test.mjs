@@ -6,7 +6,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, startServer, tempDir } from './fixture.mjs';
 
-const COMMANDS = ['serve', 'migrate', 'push', 'seed', 'schema', 'health'];
+const COMMANDS = ['serve', 'studio', 'migrate', 'push', 'seed', 'schema', 'health'];
 
 test('--version and --help', () => {
   const version = run(['--version']);
@@ -32,6 +32,8 @@ test('misuse: one clear line on stderr, exit 2, and nothing touched', () => {
     const cases = [
       { args: ['frobnicate'], error: /unknown command 'frobnicate'/ },
       { args: ['serve', '--bogus'], error: /unrecognised option '--bogus'/ },
+      { args: ['studio', '--bogus'], error: /unrecognised option '--bogus'/ },
+      { args: ['studio', '--env', 'production'], error: /studio: refused in production/ },
       { args: ['serve', '--port'], error: /--port.*(missing|argument)/ },
       { args: ['serve', '--port', '70000'], error: /PORT '70000' is not a whole number from 0 to 65535/ },
       { args: ['serve', '--port', 'abc'], error: /PORT 'abc'/ },

@@ -62,7 +62,8 @@ test('unknown paths are 404 and wrong methods 405, as RFC 9457 problem JSON', as
   try {
     const cases = [
       { method: 'GET', path: '/api/nothing', status: 404 },
-      { method: 'GET', path: '/', status: 404 },
+      { method: 'GET', path: '/nothing-here', status: 404 },
+      { method: 'POST', path: '/', status: 405, allow: 'GET, HEAD' },
       { method: 'DELETE', path: '/api/health', status: 405, allow: 'GET, HEAD' },
       { method: 'POST', path: '/api/webhooks/test', status: 405, allow: 'GET, HEAD' },
       { method: 'PUT', path: '/api/health', status: 405, allow: 'GET, HEAD' },

@@ -70,6 +70,8 @@ function rows(ctx) {
   return [
     // ---- public endpoints: a credential changes nothing -------------------------------------------
     { route: 'GET /', public: true, expect: [200, 200, 200, 200, 200, 200] },
+    { route: 'GET /assets/{file}', public: true, expect: [200, 200, 200, 200, 200, 200], path: () => '/assets/app.js' },
+    { route: 'GET /assets/{file}', label: 'no such asset', public: true, expect: [404, 404, 404, 404, 404, 404], path: () => '/assets/nope.js' },
     { route: 'GET /api/health', public: true, expect: [200, 200, 200, 200, 200, 200] },
     { route: 'GET /api/webhooks/test', public: true, expect: [200, 200, 200, 200, 200, 200] },
     { route: 'GET /api/openapi.json', public: true, expect: [200, 200, 200, 200, 200, 200] },
@@ -143,6 +145,16 @@ function rows(ctx) {
         if (cell.column === 'platform') return undefined;
         const hidden = cell.organization === A.id ? users.gus.clerk : users.ada.clerk;
         return clerkIds.includes(hidden) ? 'lists a user of the other organization' : undefined;
+      },
+    },
+    {
+      // Any credential may ask who it is; the answer is its own organization (none for the platform admin).
+      route: 'GET /api/v1/me', expect: [200, 200, 200, 200, 401, 200],
+      check: (res, cell) => {
+        const got = res.json.organization?.id ?? null;
+        if (got !== (cell.organization ?? null)) return `organization ${got}, expected ${cell.organization}`;
+        if (res.json.platform_admin !== (cell.column === 'platform')) return `platform_admin ${res.json.platform_admin}`;
+        return undefined;
       },
     },
     { route: 'GET /api/v1/users/{id}', label: 'ada, a member of A', expect: [200, 200, 200, 200, 401, 404], path: () => `/api/v1/users/${users.ada.clerk}` },
