@@ -147,7 +147,6 @@ JsonBody::JsonBody(const httplib::Request& req, std::initializer_list<std::strin
   if (json_depth(json_) > kMaxJsonDepth) {
     throw ApiError(400, "The body is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep.");
   }
-  if (holds_nul(json_)) throw ApiError(400, "The body holds a NUL character (\\u0000), which no text field may contain.");
   std::vector<std::string> unknown;
   for (const auto& [key, value] : json_.items()) {
     if (std::find(allowed_fields.begin(), allowed_fields.end(), key) == allowed_fields.end()) unknown.push_back(key);
@@ -159,6 +158,9 @@ JsonBody::JsonBody(const httplib::Request& req, std::initializer_list<std::strin
     for (const auto& field : unknown) errors.push_back({{"field", field.substr(0, 64)}, {"detail", "unknown field"}});
     throw ApiError(400, "Unknown field '" + unknown.front().substr(0, 64) + "'; accepted: " + allowed + ".",
                    {{"errors", errors}});
+  }
+  for (const auto& [key, value] : json_.items()) {
+    if (holds_nul(value)) throw_field_error(key, "holds a NUL character (\\u0000), which no text may contain.");
   }
 }
 
