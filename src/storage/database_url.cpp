@@ -96,6 +96,7 @@ DatabaseUrl parse_postgres(std::string_view text) {
   url.kind = DatabaseUrl::Kind::Postgres;
   url.postgres_schema = "public";
   std::string kept_query;
+  std::string kept_query_without_password;
   std::string shown_query;  // the query for `redacted`: libpq's ?password= parameter hidden
   bool password_param = false;
   size_t start = 0;
@@ -121,10 +122,25 @@ DatabaseUrl parse_postgres(std::string_view text) {
     url.postgres_params[key] = value;
     if (!kept_query.empty()) kept_query += '&';
     kept_query += pair;
+    if (key == "password") continue;
+    if (!kept_query_without_password.empty()) kept_query_without_password += '&';
+    kept_query_without_password += pair;
   }
   std::string base(text.substr(0, scheme_end + 3));
   base += authority_and_path;
   url.postgres_conninfo = kept_query.empty() ? base : base + "?" + kept_query;
+
+  std::string base_without_password(text.substr(0, scheme_end + 3));
+  if (at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    base_without_password += userinfo.substr(0, userinfo.find(':'));
+    base_without_password += authority_and_path.substr(at);
+  } else {
+    base_without_password += authority_and_path;
+  }
+  url.postgres_conninfo_without_password = kept_query_without_password.empty()
+                                               ? base_without_password
+                                               : base_without_password + "?" + kept_query_without_password;
 
   // Redact the password for anything that is shown.
   std::string redacted(text);

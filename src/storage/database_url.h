@@ -15,6 +15,8 @@ struct DatabaseUrl {
   std::string postgres_schema;      // Postgres: Prisma's ?schema=NAME (the search_path), "public" if absent
   std::map<std::string, std::string> postgres_params;  // Postgres: the query parameters, decoded
   std::string redacted;             // the URL with any password replaced by "***", for logs and errors
+  std::string postgres_conninfo_without_password;  // Postgres: postgres_conninfo with no password at all, for
+                                                   // commands a user runs (pg_dump), who gives it by PGPASSWORD
 };
 
 // A DATABASE_URL that cannot be used; the message says what is wrong and which forms are accepted.

@@ -7,9 +7,8 @@
 #include <string>
 
 using mcp::storage::parse_database_url;
-using mcp::storage::url_without_password;
 
-TEST_CASE("postgres tools: the URL without its password") {
+TEST_CASE("database URL: the libpq URI without its password, for commands a user runs") {
   struct Case {
     const char* url;
     const char* expected;
@@ -25,7 +24,7 @@ TEST_CASE("postgres tools: the URL without its password") {
   };
   for (const auto& c : cases) {
     CAPTURE(c.url);
-    CHECK(url_without_password(parse_database_url(c.url)) == c.expected);
+    CHECK(parse_database_url(c.url).postgres_conninfo_without_password == c.expected);
   }
 }
 

@@ -1,16 +1,13 @@
 #pragma once
 // What `mcp-admin backup` / `restore` tell a PostgreSQL user to run instead: PostgreSQL's own
 // tools copy a live database consistently, with its roles, sequences and privileges, better than
-// anything this binary could. The commands never carry the URL's password.
+// anything this binary could. The commands never carry the URL's password: they use
+// DatabaseUrl::postgres_conninfo_without_password.
 #include <string>
 
 #include "storage/database_url.h"
 
 namespace mcp::storage {
-
-// The libpq URI of `url` without Prisma's ?schema=, without the password (neither the one in
-// USER:PASSWORD@ nor a ?password= parameter); other parameters (sslmode, …) are kept.
-std::string url_without_password(const DatabaseUrl& url);
 
 // `pg_dump --format=custom --schema=SCHEMA --file=FILE 'URL'`, shell-quoted: the schema is the
 // search_path schema (?schema=, public by default), where mcp-admin's tables are.
