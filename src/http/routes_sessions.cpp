@@ -35,6 +35,16 @@ constexpr const char* kNoSuchUser = "There is no such user.";
 // The longest expires_in / expires_at: ten years.
 constexpr int64_t kMaxLifetimeMs = int64_t{3660} * 24 * 3600 * 1000;
 
+// Which organization's audit trail an update of a session belongs to. A switch from one
+// organization to another names both in its before/after: filed under either, that organization's
+// ADMINs would read the other's id (and the session's metadata there), so it is a platform-level row
+// (organization_id NULL). Otherwise the organization it is in (or was in, when cleared).
+std::optional<std::string> audit_organization_of_update(const std::optional<std::string>& before,
+                                                        const std::optional<std::string>& after) {
+  if (before && after && *before != *after) return std::nullopt;
+  return after ? after : before;
+}
+
 json session_json(const storage::SessionRecord& record) {
   return {{"id", record.id},
           {"user_id", record.user_id},
@@ -233,7 +243,7 @@ void create_or_update_session(ApiRequest& r) {
       throw ApiError(409, "This session has been revoked; a new Clerk session (sign in again) starts a new one.");
     }
     storage::insert_audit_log(db, r.audit("session.updated", "session", updated.id,
-                                          updated.organization_id ? updated.organization_id : existing->organization_id,
+                                          audit_organization_of_update(existing->organization_id, updated.organization_id),
                                           session_json(*existing), session_json(updated)));
     return Upserted{updated, false};
   });

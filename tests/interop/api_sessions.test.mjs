@@ -75,6 +75,14 @@ test('a Clerk user switches the active organization; a token without org claims 
   const audit = await api.call('GET', '/api/v1/audit-logs', { token });
   assert.equal(audit.status, 200, `ADMIN in acme: ${audit.text}`);
   for (const row of audit.json.data) assert.equal(row.organization_id, acme.id);
+  // The switch names both organizations: a platform-level row, so that acme's ADMINs never read
+  // globex's id (nor the session's metadata there) in their trail.
+  assert.ok(!audit.text.includes(globex.id), 'globex\'s id in acme\'s audit trail');
+  const switchRows = (await api.call('GET', `/api/v1/audit-logs?target_id=${session.id}&action=session.updated`)).json.data;
+  assert.equal(switchRows.length, 1, JSON.stringify(switchRows));
+  assert.equal(switchRows[0].organization_id, null);
+  assert.equal(switchRows[0].changes.before.organization_id, globex.id);
+  assert.equal(switchRows[0].changes.after.organization_id, acme.id);
 
   // An organization the user is not a member of, an unknown one, a malformed id: 404, nothing changes.
   for (const id of [initech.orgClerkId, initech.id, 'org_2doesnotexist000000000000', '../../etc', 'x'.repeat(300)]) {
@@ -331,7 +339,7 @@ test('every change writes its audit row: session.created, session.updated, sessi
   assert.equal(createdRow.request_id, created.headers['x-request-id']);
   assert.ok(createdRow.ip === '127.0.0.1' || createdRow.ip === '::ffff:127.0.0.1', createdRow.ip);
 
-  assert.equal(updatedRow.organization_id, vault.id, 'the organization switched to');
+  assert.equal(updatedRow.organization_id, null, 'a switch between two organizations is a platform-level row');
   assert.equal(updatedRow.changes.before.organization_id, gringotts.id);
   assert.equal(updatedRow.changes.after.organization_id, vault.id);
   assert.deepEqual(updatedRow.changes.after, updated.json);
