@@ -298,6 +298,10 @@ nlohmann::json timestamp_json(const std::optional<int64_t>& epoch_ms) {
   return epoch_ms ? nlohmann::json(util::format_iso8601_ms(*epoch_ms)) : nlohmann::json(nullptr);
 }
 
+nlohmann::json text_or_null(const std::optional<std::string>& text) {
+  return text ? nlohmann::json(*text) : nlohmann::json(nullptr);
+}
+
 std::string presented_credential(const httplib::Request& req) {
   std::string authorization = req.get_header_value("Authorization");
   if (!authorization.empty()) {

@@ -96,6 +96,9 @@ std::optional<std::string> query_param(const httplib::Request& req, const char* 
 // ISO-8601 with milliseconds, or null.
 nlohmann::json timestamp_json(const std::optional<int64_t>& epoch_ms);
 
+// The text, or null.
+nlohmann::json text_or_null(const std::optional<std::string>& text);
+
 // One authenticated admin request.
 struct ApiRequest {
   RequestContext& ctx;

@@ -4,12 +4,6 @@
 
 namespace mcp::http {
 
-namespace {
-nlohmann::json text_or_null(const std::optional<std::string>& text) {
-  return text ? nlohmann::json(*text) : nlohmann::json(nullptr);
-}
-}  // namespace
-
 nlohmann::json organization_json(const storage::OrganizationRecord& organization) {
   return {{"id", organization.id},
           {"clerk_id", organization.clerk_id},

@@ -25,8 +25,8 @@ json mcp_server_json(const storage::McpServerRecord& server) {
   return {{"id", server.id},
           {"slug", server.slug},
           {"name", server.name},
-          {"description", server.description ? json(*server.description) : json(nullptr)},
-          {"url", server.url ? json(*server.url) : json(nullptr)},
+          {"description", text_or_null(server.description)},
+          {"url", text_or_null(server.url)},
           {"transport", server.transport},
           {"capabilities", server.capabilities},
           {"is_active", server.is_active},
@@ -43,7 +43,7 @@ json service_json(const storage::ServiceRecord& service, const storage::McpServe
             {"slug", server.slug},
             {"name", server.name},
             {"transport", server.transport},
-            {"url", server.url ? json(*server.url) : json(nullptr)},
+            {"url", text_or_null(server.url)},
             {"is_active", server.is_active}}},
           {"enabled", service.enabled},
           {"config", service.config},
@@ -53,7 +53,7 @@ json service_json(const storage::ServiceRecord& service, const storage::McpServe
 
 json api_key_json(const storage::ApiKeyRecord& key) {
   return {{"id", key.id},
-          {"organization_id", key.organization_id ? json(*key.organization_id) : json(nullptr)},
+          {"organization_id", text_or_null(key.organization_id)},
           {"name", key.name},
           {"prefix", key.prefix},
           {"role", key.role},
@@ -61,7 +61,7 @@ json api_key_json(const storage::ApiKeyRecord& key) {
           {"last_used_at", timestamp_json(key.last_used_at)},
           {"usage_count", key.usage_count},
           {"revoked_at", timestamp_json(key.revoked_at)},
-          {"created_by", key.created_by ? json(*key.created_by) : json(nullptr)},
+          {"created_by", text_or_null(key.created_by)},
           {"created_at", timestamp_json(key.created_at)},
           {"updated_at", timestamp_json(key.updated_at)}};
 }

@@ -25,20 +25,18 @@ using json = nlohmann::json;
 
 constexpr const char* kNoSuchOrganization = "There is no such organization.";
 
-json opt_json(const std::optional<std::string>& text) { return text ? json(*text) : json(nullptr); }
-
 json audit_json(const storage::AuditRecord& record) {
   return {{"id", record.id},
-          {"organization_id", opt_json(record.organization_id)},
+          {"organization_id", text_or_null(record.organization_id)},
           {"actor_type", record.actor_type},
-          {"actor_id", opt_json(record.actor_id)},
+          {"actor_id", text_or_null(record.actor_id)},
           {"action", record.action},
-          {"target_type", opt_json(record.target_type)},
-          {"target_id", opt_json(record.target_id)},
+          {"target_type", text_or_null(record.target_type)},
+          {"target_id", text_or_null(record.target_id)},
           {"changes", record.changes},
-          {"ip", opt_json(record.ip)},
-          {"user_agent", opt_json(record.user_agent)},
-          {"request_id", opt_json(record.request_id)},
+          {"ip", text_or_null(record.ip)},
+          {"user_agent", text_or_null(record.user_agent)},
+          {"request_id", text_or_null(record.request_id)},
           {"created_at", timestamp_json(record.created_at)},
           {"updated_at", timestamp_json(record.updated_at)}};
 }

@@ -40,7 +40,6 @@ void me(ApiRequest& r) {
     });
     if (found) organization = organization_json(*found);
   }
-  auto text_or_null = [](const std::optional<std::string>& text) { return text ? json(*text) : json(nullptr); };
   r.send(200, {{"actor_type", who.actor_type()},
                {"actor_id", who.actor_id},
                {"platform_admin", who.platform_admin},

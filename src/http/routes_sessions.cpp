@@ -48,8 +48,8 @@ std::optional<std::string> audit_organization_of_update(const std::optional<std:
 json session_json(const storage::SessionRecord& record) {
   return {{"id", record.id},
           {"user_id", record.user_id},
-          {"organization_id", record.organization_id ? json(*record.organization_id) : json(nullptr)},
-          {"clerk_session_id", record.clerk_session_id ? json(*record.clerk_session_id) : json(nullptr)},
+          {"organization_id", text_or_null(record.organization_id)},
+          {"clerk_session_id", text_or_null(record.clerk_session_id)},
           {"metadata", record.metadata},
           {"expires_at", timestamp_json(record.expires_at)},
           {"last_active_at", timestamp_json(record.last_active_at)},
