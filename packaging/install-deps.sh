@@ -21,7 +21,8 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 build_packages=(g++ cmake make pkg-config dpkg-dev libssl-dev libsqlite3-dev libsqlitecpp-dev
   nlohmann-json3-dev libboost-program-options-dev doctest-dev libpq-dev)
 # chromium: the admin page is tested in a real headless browser (tests/interop/admin_page.test.mjs).
-test_packages=(wrk hyperfine curl sqlite3 postgresql-15 postgresql-client-15 chromium)
+# nginx, caddy: the shipped proxy configurations (packaging/proxy/) are run by tests/interop/proxy_gateway.test.mjs.
+test_packages=(wrk hyperfine curl sqlite3 postgresql-15 postgresql-client-15 chromium nginx caddy)
 
 missing=()
 for pkg in "${build_packages[@]}"; do

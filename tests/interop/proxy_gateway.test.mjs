@@ -1,0 +1,96 @@
+// Forward auth through real proxies with the shipped configurations (packaging/proxy/), a real MCP
+// server and the real MCP client of @modelcontextprotocol/sdk: the README's "Gateway authorization"
+// set-up, end to end. Each proxy runs the same cases.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tempDir } from '../integration/fixture.mjs';
+import { startApiServer } from './api_harness.mjs';
+import { startCaddy, startMcpServer, startNginx, useMcpServer } from './proxy_support.mjs';
+
+const proxies = { nginx: startNginx, caddy: startCaddy };
+
+for (const [proxyName, startProxy] of Object.entries(proxies)) {
+  describe(`forward auth through ${proxyName}`, () => {
+    let api, proxy, github, git, tmp, acme, beta, acmeKey, betaKey;
+
+    before(async () => {
+      tmp = tempDir(`mcp-admin-${proxyName}-`);
+      api = await startApiServer();
+      github = await startMcpServer('github');
+      git = await startMcpServer('git');
+      acme = await api.tenant(`${proxyName}acme`, []);
+      beta = await api.tenant(`${proxyName}beta`, []);
+      // acme may use github only; beta may use git only.
+      let enabled = await api.call('PUT', `/api/v1/organizations/${acme.id}/services/github`, { body: { config: { repo: 'acme/app' } } });
+      assert.equal(enabled.status, 200, enabled.text);
+      enabled = await api.call('PUT', `/api/v1/organizations/${beta.id}/services/git`, { body: { config: {} } });
+      assert.equal(enabled.status, 200, enabled.text);
+      acmeKey = (await api.apiKey(acme.id, 'MEMBER')).key;
+      betaKey = (await api.apiKey(beta.id, 'MEMBER')).key;
+      const adminPort = new URL(api.baseUrl).port;
+      proxy = await startProxy({ dir: tmp.dir, adminPort, upstreams: { github: github.port, git: git.port } });
+    });
+
+    after(async () => {
+      await proxy?.stop();
+      await github?.close();
+      await git?.close();
+      await api?.close();
+      tmp?.cleanup();
+    });
+
+    test('an enabled organization\'s key reaches the MCP server, which sees the identity and not the key', async () => {
+      const seenBefore = github.requests.length;
+      const { tools, identity } = await useMcpServer(`${proxy.url}/mcp/github/`, { Authorization: `Bearer ${acmeKey}` });
+      assert.deepEqual(tools, ['whoami']);
+      assert.deepEqual(identity, { server: 'github', note: 'hello', organization: acme.id, role: 'MEMBER', user: null });
+      const seen = github.requests.slice(seenBefore);
+      assert.ok(seen.length >= 3, `initialize, tools/list and tools/call reached the server: ${seen.length}`);
+      for (const { headers } of seen) {
+        assert.equal(headers.authorization, undefined, 'the credential stays at the edge');
+        assert.equal(headers['x-mcp-server'], 'github');
+      }
+    });
+
+    test('X-API-Key works as well as Authorization', async () => {
+      const { identity } = await useMcpServer(`${proxy.url}/mcp/git/`, { 'X-API-Key': betaKey });
+      assert.equal(identity.organization, beta.id);
+      assert.equal(identity.server, 'git');
+    });
+
+    test('without a credential the client gets 401 with WWW-Authenticate: Bearer, and nothing reaches the server', async () => {
+      const seenBefore = github.requests.length;
+      await assert.rejects(useMcpServer(`${proxy.url}/mcp/github/`), /401/);
+      const raw = await fetch(`${proxy.url}/mcp/github/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      assert.equal(raw.status, 401);
+      assert.match(raw.headers.get('www-authenticate') ?? '', /^Bearer/);
+      assert.equal(github.requests.length, seenBefore);
+    });
+
+    test('a server the organization has not enabled is 403', async () => {
+      await assert.rejects(useMcpServer(`${proxy.url}/mcp/git/`, { Authorization: `Bearer ${acmeKey}` }), /403/);
+      await assert.rejects(useMcpServer(`${proxy.url}/mcp/github/`, { Authorization: `Bearer ${betaKey}` }), /403/);
+    });
+
+    test('identity headers a client sends itself never reach the MCP server', async () => {
+      const { identity } = await useMcpServer(`${proxy.url}/mcp/github/`, {
+        Authorization: `Bearer ${acmeKey}`, 'X-MCP-Organization': beta.id, 'X-MCP-Role': 'ADMIN', 'X-MCP-User': 'user_evil',
+      });
+      assert.equal(identity.organization, acme.id);
+      assert.equal(identity.role, 'MEMBER');
+      assert.equal(identity.user, null);
+    });
+
+    test('a ?server= in the client\'s own query string cannot authorize another server than the path\'s', async () => {
+      // beta may use git, not github: naming git in the query of a github URL must not get it through.
+      const seenBefore = github.requests.length;
+      const raw = await fetch(`${proxy.url}/mcp/github/?server=git`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${betaKey}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+      assert.notEqual(raw.status, 200, `answered ${raw.status}: ${await raw.text()}`);
+      assert.equal(github.requests.length, seenBefore, 'the request must not reach the github MCP server');
+    });
+  });
+}
