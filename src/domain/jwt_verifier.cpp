@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -296,6 +297,7 @@ struct JwtVerifier::Impl {
   PkeyPtr pem;
   std::vector<std::string> authorized_parties;
   int64_t clock_skew_ms = 0;
+  std::optional<std::string> issuer;  // CLERK_ISSUER: the iss every token must carry, when known
   std::unique_ptr<EVP_MD, MdDeleter> sha256;  // fetched once: no algorithm lookup per token
 
   // The key the token's header names: a kid found in the JWKS selects that key; otherwise the PEM
@@ -365,46 +367,62 @@ SessionClaims JwtVerifier::verify(std::string_view token, int64_t now_ms) const 
     throw TokenRejected("the session token has critical header parameters (crit) that are not supported");
   }
   std::optional<std::string> kid = optional_string(*header, "kid", "the session token's key id (kid) is not a string");
+  // The kind of token is its header's typ (RFC 9068 §2.1): an access token is never taken for a
+  // session token, nor the other way round.
+  std::optional<std::string> typ = optional_string(*header, "typ", "the token's type (typ) is not a string");
+  TokenKind kind = TokenKind::Session;
+  if (typ) {
+    std::string lowered = *typ;
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lowered == "at+jwt" || lowered == "application/at+jwt") {
+      kind = TokenKind::Access;
+    } else if (lowered != "jwt") {
+      throw TokenRejected("the token's type (typ) is neither JWT (a Clerk session token) nor at+jwt (an OAuth access "
+                          "token)");
+    }
+  }
+  const std::string noun = kind == TokenKind::Session ? "the session token" : "the access token";
   EVP_PKEY* key = impl_->select_key(kid);
 
   std::optional<std::string> signature = base64url_decode(signature_part);
-  if (!signature) throw TokenRejected("the session token's signature is not base64url");
+  if (!signature) throw TokenRejected(noun + "'s signature is not base64url");
   const std::string_view signing_input = token.substr(0, header_part.size() + 1 + payload_part.size());
   if (!impl_->signature_valid(key, signing_input, *signature)) {
-    throw TokenRejected("the session token's signature is not valid");
+    throw TokenRejected(noun + "'s signature is not valid");
   }
 
   std::optional<json> payload = decode_json_object(payload_part);
-  if (!payload) throw TokenRejected("the session token's payload is not base64url-encoded JSON");
+  if (!payload) throw TokenRejected(noun + "'s payload is not base64url-encoded JSON");
   const json& claims_json = *payload;
   const int64_t skew = impl_->clock_skew_ms;
 
   std::optional<int64_t> exp_ms =
-      optional_numeric_date_ms(claims_json, "exp", "the session token's expiry (exp) is not a number");
-  if (!exp_ms) throw TokenRejected("the session token has no expiry (exp)");
-  if (*exp_ms + skew <= now_ms) throw TokenRejected("the session token has expired");
+      optional_numeric_date_ms(claims_json, "exp", (noun + "'s expiry (exp) is not a number").c_str());
+  if (!exp_ms) throw TokenRejected(noun + " has no expiry (exp)");
+  if (*exp_ms + skew <= now_ms) throw TokenRejected(noun + " has expired");
   std::optional<int64_t> nbf_ms =
-      optional_numeric_date_ms(claims_json, "nbf", "the session token's not-before (nbf) is not a number");
-  if (nbf_ms && *nbf_ms - skew > now_ms) throw TokenRejected("the session token is not valid yet (nbf)");
+      optional_numeric_date_ms(claims_json, "nbf", (noun + "'s not-before (nbf) is not a number").c_str());
+  if (nbf_ms && *nbf_ms - skew > now_ms) throw TokenRejected(noun + " is not valid yet (nbf)");
   std::optional<int64_t> iat_ms =
-      optional_numeric_date_ms(claims_json, "iat", "the session token's issued-at (iat) is not a number");
-  if (iat_ms && *iat_ms - skew > now_ms) throw TokenRejected("the session token was issued in the future (iat)");
+      optional_numeric_date_ms(claims_json, "iat", (noun + "'s issued-at (iat) is not a number").c_str());
+  if (iat_ms && *iat_ms - skew > now_ms) throw TokenRejected(noun + " was issued in the future (iat)");
 
   SessionClaims claims;
   claims.expires_at_ms = *exp_ms;
   std::optional<std::string> subject =
-      optional_string(claims_json, "sub", "the session token's subject (sub) is not a string");
-  if (!subject || subject->empty()) throw TokenRejected("the session token has no subject (sub)");
+      optional_string(claims_json, "sub", (noun + "'s subject (sub) is not a string").c_str());
+  if (!subject || subject->empty()) throw TokenRejected(noun + " has no subject (sub)");
   claims.subject = std::move(*subject);
-  claims.session_id = optional_string(claims_json, "sid", "the session token's session id (sid) is not a string");
+  claims.session_id = optional_string(claims_json, "sid", (noun + "'s session id (sid) is not a string").c_str());
 
   claims.authorized_party =
-      optional_string(claims_json, "azp", "the session token's authorized party (azp) is not a string");
+      optional_string(claims_json, "azp", (noun + "'s authorized party (azp) is not a string").c_str());
   const std::vector<std::string>& parties = impl_->authorized_parties;
-  if (!parties.empty()) {
-    if (!claims.authorized_party) throw TokenRejected("the session token has no authorized party (azp)");
+  if (kind == TokenKind::Session && !parties.empty()) {
+    if (!claims.authorized_party) throw TokenRejected(noun + " has no authorized party (azp)");
     if (std::find(parties.begin(), parties.end(), *claims.authorized_party) == parties.end()) {
-      throw TokenRejected("the session token's authorized party (azp) is not allowed");
+      throw TokenRejected(noun + "'s authorized party (azp) is not allowed");
     }
   }
 
@@ -412,13 +430,15 @@ SessionClaims JwtVerifier::verify(std::string_view token, int64_t now_ms) const 
   // Whichever the token carries, regardless of "v"; "o" wins when both are present.
   auto org_it = claims_json.find("o");
   if (org_it != claims_json.end() && !org_it->is_null()) {
-    if (!org_it->is_object()) throw TokenRejected("the session token's organization claim (o) is not an object");
-    const char* malformed = "the session token's organization claim (o) is malformed";
+    if (!org_it->is_object()) throw TokenRejected(noun + "'s organization claim (o) is not an object");
+    const std::string malformed_o = noun + "'s organization claim (o) is malformed";
+    const char* malformed = malformed_o.c_str();
     claims.org_id = optional_string(*org_it, "id", malformed);
     claims.org_role = optional_string(*org_it, "rol", malformed);
     claims.org_slug = optional_string(*org_it, "slg", malformed);
   } else {
-    const char* malformed = "the session token's organization claims (org_id, org_role, org_slug) are malformed";
+    const std::string malformed_v1 = noun + "'s organization claims (org_id, org_role, org_slug) are malformed";
+    const char* malformed = malformed_v1.c_str();
     claims.org_id = optional_string(claims_json, "org_id", malformed);
     claims.org_role = optional_string(claims_json, "org_role", malformed);
     claims.org_slug = optional_string(claims_json, "org_slug", malformed);
@@ -432,7 +452,49 @@ SessionClaims JwtVerifier::verify(std::string_view token, int64_t now_ms) const 
       claims.org_role->insert(0, "org:");
     }
   }
+  claims.kind = kind;
+  claims.issuer = optional_string(claims_json, "iss", (noun + "'s issuer (iss) is not a string").c_str());
+  if (impl_->issuer) {
+    if (!claims.issuer || *claims.issuer != *impl_->issuer) {
+      throw TokenRejected(noun + " was not issued by " + *impl_->issuer + " (iss)");
+    }
+  } else if (kind == TokenKind::Access) {
+    throw TokenRejected("OAuth access tokens are not accepted: the issuer to check them against is not configured "
+                        "(CLERK_ISSUER)");
+  }
+  auto aud_it = claims_json.find("aud");
+  if (aud_it != claims_json.end() && !aud_it->is_null()) {
+    const std::string malformed_aud = noun + "'s audience (aud) is not a string or an array of strings";
+    if (aud_it->is_string()) {
+      claims.audiences.push_back(aud_it->get<std::string>());
+    } else if (aud_it->is_array()) {
+      for (const auto& audience : *aud_it) {
+        if (!audience.is_string()) throw TokenRejected(malformed_aud);
+        claims.audiences.push_back(audience.get<std::string>());
+      }
+    } else {
+      throw TokenRejected(malformed_aud);
+    }
+  }
+  claims.client_id = optional_string(claims_json, "client_id", (noun + "'s client_id is not a string").c_str());
+  claims.scope = optional_string(claims_json, "scope", (noun + "'s scope is not a string").c_str());
   return claims;
+}
+
+}  // namespace mcp::domain
+
+namespace mcp::domain {
+
+void JwtVerifier::require_issuer(std::string issuer) { impl_->issuer = std::move(issuer); }
+
+bool audience_names(const SessionClaims& claims, std::string_view resource) {
+  auto without_slash = [](std::string_view text) {
+    return text.size() > 1 && text.back() == '/' ? text.substr(0, text.size() - 1) : text;
+  };
+  for (const auto& audience : claims.audiences) {
+    if (without_slash(audience) == without_slash(resource)) return true;
+  }
+  return false;
 }
 
 }  // namespace mcp::domain

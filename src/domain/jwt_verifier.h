@@ -17,8 +17,13 @@ class TokenRejected : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A session token (Clerk's, typ JWT or none) or an OAuth access token (RFC 9068, typ at+jwt) that
+// Clerk issues to MCP clients (DESIGN.md §4.4).
+enum class TokenKind { Session, Access };
+
 // The claims mcp-admin uses, normalised across Clerk's v1 and v2 token formats.
 struct SessionClaims {
+  TokenKind kind = TokenKind::Session;
   std::string subject;                          // sub: Clerk user id (user_…)
   std::optional<std::string> session_id;        // sid (sess_…)
   std::optional<std::string> authorized_party;  // azp
@@ -26,7 +31,14 @@ struct SessionClaims {
   std::optional<std::string> org_role;          // v1 org_role, v2 o.rol; always "org:…" form ("admin" → "org:admin")
   std::optional<std::string> org_slug;          // v1 org_slug, v2 o.slg
   int64_t expires_at_ms = 0;                    // exp * 1000
+  std::optional<std::string> issuer;            // iss
+  std::vector<std::string> audiences;           // aud (a string or an array in the token)
+  std::optional<std::string> client_id;         // access tokens: the OAuth client (audit trail)
+  std::optional<std::string> scope;             // access tokens: space-separated scopes
 };
+
+// Whether the token's audience names `resource` (a trailing slash does not count).
+bool audience_names(const SessionClaims& claims, std::string_view resource);
 
 // True when the credential has the shape of a JWT (three non-empty dot-separated base64url parts);
 // anything else is treated as an API key.
@@ -48,7 +60,13 @@ class JwtVerifier {
   // With a JWKS: header kid selects the key (unknown kid → rejected; no kid and exactly one key → that key).
   // With only a PEM: that key, whatever the kid. With both: kid match in JWKS first, else the PEM.
   // Throws TokenRejected("the session token has expired") etc. — short, specific, safe messages.
+  // Tokens whose header typ is at+jwt (or application/at+jwt) are access tokens: they need an issuer
+  // (require_issuer) and are not checked against the authorized parties; the caller checks their
+  // audience against the resource (audience_names). Any other typ than JWT / at+jwt is refused.
   SessionClaims verify(std::string_view token, int64_t now_ms) const;
+
+  // Every token must then carry this iss (CLERK_ISSUER); without it access tokens are refused.
+  void require_issuer(std::string issuer);
 
  private:
   struct Impl;
