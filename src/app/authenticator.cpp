@@ -32,6 +32,7 @@ Authenticator::Authenticator(storage::Database& db, const Config& config, UsageR
     if (config.jwks_file) jwks = read_file(*config.jwks_file);
     try {
       jwt_ = std::make_unique<domain::JwtVerifier>(config.jwt_key, jwks, config.authorized_parties);
+      if (config.clerk_issuer) jwt_->require_issuer(*config.clerk_issuer);
     } catch (const std::invalid_argument& e) {
       throw ConfigError(std::string("CLERK_JWT_KEY / CLERK_JWKS_FILE: ") + e.what());
     }

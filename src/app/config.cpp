@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "app/dotenv.h"
+#include "app/oauth_settings.h"
 #include "domain/api_key.h"
 #include "domain/jwt_verifier.h"
 #include "domain/role_map.h"
@@ -65,7 +66,8 @@ const std::vector<std::string>& known_variables() {
       "CLERK_JWKS_FILE",  "CLERK_AUTHORIZED_PARTIES",   "NODE_ENV",               "MCP_ADMIN_ENV",
       "MCP_ADMIN_BOOTSTRAP_KEY",   "LOG_LEVEL", "LOG_FORMAT", "CLERK_ROLE_MAP", "MCP_ADMIN_HTTP_THREADS",
       "MCP_ADMIN_TLS_CERT",        "MCP_ADMIN_TLS_KEY", "MCP_ADMIN_DB_POOL",
-      "MCP_ADMIN_TRUSTED_PROXIES"};
+      "MCP_ADMIN_TRUSTED_PROXIES", "MCP_ADMIN_PUBLIC_URL", "CLERK_ISSUER", "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
+      "MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE"};
   return names;
 }
 
@@ -197,6 +199,19 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
     if (*v == "text") config.log_format = util::LogFormat::Text;
     else if (*v == "json") config.log_format = util::LogFormat::Json;
     else throw ConfigError("LOG_FORMAT '" + *v + "' is not one of text, json");
+  }
+
+  if (auto v = setting("MCP_ADMIN_PUBLIC_URL")) config.public_url = parse_public_url(*v);
+  if (auto v = setting("CLERK_ISSUER")) {
+    config.clerk_issuer = parse_clerk_issuer(*v);
+  } else if (auto key = setting("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY")) {
+    config.clerk_issuer = issuer_from_publishable_key(*key);
+  }
+  if (auto v = setting("MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE")) {
+    if (*v == "true" || *v == "1") config.oauth_allow_missing_audience = true;
+    else if (*v != "false" && *v != "0") {
+      throw ConfigError("MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE '" + *v + "' is not one of true, false, 1, 0");
+    }
   }
 
   config.tls_cert = setting("MCP_ADMIN_TLS_CERT");

@@ -29,6 +29,9 @@ const std::map<std::string, std::string>& flag_variables() {
       {"tls-key", "MCP_ADMIN_TLS_KEY"},
       {"db-pool", "MCP_ADMIN_DB_POOL"},
       {"trusted-proxies", "MCP_ADMIN_TRUSTED_PROXIES"},
+      {"public-url", "MCP_ADMIN_PUBLIC_URL"},
+      {"clerk-issuer", "CLERK_ISSUER"},
+      {"oauth-allow-missing-audience", "MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE"},
   };
   return map;
 }
@@ -55,6 +58,12 @@ void add_settings_options(po::options_description& options, unsigned which) {
         "MCP_ADMIN_BOOTSTRAP_KEY: a platform-admin API key accepted from the start");
     add("trusted-proxies", po::value<std::string>()->value_name("LIST"),
         "MCP_ADMIN_TRUSTED_PROXIES: comma list of proxy IPs whose X-Forwarded-For is believed");
+    add("public-url", po::value<std::string>()->value_name("URL"),
+        "MCP_ADMIN_PUBLIC_URL: the public base URL MCP clients use (OAuth protected-resource metadata)");
+    add("clerk-issuer", po::value<std::string>()->value_name("URL"),
+        "CLERK_ISSUER: Clerk's Frontend API URL, the iss of its tokens (default: from the publishable key)");
+    add("oauth-allow-missing-audience", po::value<std::string>()->value_name("BOOL"),
+        "MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE: accept access tokens without aud (default false)");
     add("role-map", po::value<std::string>()->value_name("MAP"),
         "CLERK_ROLE_MAP: extra Clerk roles, e.g. org:owner=ADMIN,org:billing=VIEWER");
     add("http-threads", po::value<std::string>()->value_name("N"),

@@ -256,6 +256,7 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
   add_audit_log_routes(router, app);
   add_gateway_routes(router, app);
   add_me_routes(router, app);
+  add_oauth_metadata_routes(router, app);
   add_admin_page_routes(router);
 
   size_t threads = static_cast<size_t>(config.http_threads);
