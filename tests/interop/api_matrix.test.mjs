@@ -74,6 +74,11 @@ function rows(ctx) {
     { route: 'GET /assets/{file}', label: 'no such asset', public: true, expect: [404, 404, 404, 404, 404, 404], path: () => '/assets/nope.js' },
     { route: 'GET /api/health', public: true, expect: [200, 200, 200, 200, 200, 200] },
     { route: 'GET /api/webhooks/test', public: true, expect: [200, 200, 200, 200, 200, 200] },
+    // OAuth metadata is public; this server has no MCP_ADMIN_PUBLIC_URL, so there is none (404 for
+    // everyone alike). The configured case is tests/interop/oauth_metadata.test.mjs.
+    { route: 'GET /.well-known/oauth-protected-resource', public: true, expect: [404, 404, 404, 404, 404, 404] },
+    { route: 'GET /.well-known/oauth-protected-resource/mcp/{server}', public: true, expect: [404, 404, 404, 404, 404, 404], path: () => '/.well-known/oauth-protected-resource/mcp/github' },
+    { route: 'GET /.well-known/oauth-protected-resource/orgs/{org}/mcp/{server}', public: true, expect: [404, 404, 404, 404, 404, 404], path: () => '/.well-known/oauth-protected-resource/orgs/acme/mcp/github' },
     { route: 'GET /api/openapi.json', public: true, expect: [200, 200, 200, 200, 200, 200] },
     { route: 'GET /metrics', public: true, expect: [200, 200, 200, 200, 200, 200] },
     {
