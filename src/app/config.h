@@ -40,7 +40,7 @@ struct Config {
   std::optional<std::string> tls_key;
   int http_threads = 64;  // each kept-alive connection holds one
   size_t db_pool_size = 8;  // PostgreSQL reader connections (and half as many writer connections)
-  // MCP authorization (DESIGN.md §4.4): without a public URL no metadata is served and 401s name none.
+  // MCP authorization (README "MCP clients: OAuth discovery"): without a public URL no metadata is served and 401s name none.
   std::optional<std::string> public_url;    // MCP_ADMIN_PUBLIC_URL, without a trailing slash
   std::optional<std::string> clerk_issuer;  // CLERK_ISSUER, or derived from NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY
   // MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE: accept access tokens without aud (authorization servers

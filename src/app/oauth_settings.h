@@ -1,5 +1,5 @@
 #pragma once
-// The settings of MCP authorization (DESIGN.md §2, §4.4): the public base URL that MCP clients use
+// The settings of MCP authorization (README "MCP clients: OAuth discovery"): the public base URL that MCP clients use
 // (resource identifiers and metadata URLs are built from it, never from request headers) and the
 // Clerk issuer (Frontend API URL), set or derived from the publishable key.
 #include <optional>

@@ -18,7 +18,7 @@ class TokenRejected : public std::runtime_error {
 };
 
 // A session token (Clerk's, typ JWT or none) or an OAuth access token (RFC 9068, typ at+jwt) that
-// Clerk issues to MCP clients (DESIGN.md §4.4).
+// Clerk issues to MCP clients (README "MCP clients: OAuth discovery").
 enum class TokenKind { Session, Access };
 
 // The claims mcp-admin uses, normalised across Clerk's v1 and v2 token formats.

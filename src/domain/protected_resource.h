@@ -1,5 +1,5 @@
 #pragma once
-// MCP authorization's resource side (DESIGN.md §4.4, RFC 9728, RFC 8707): the resource identifier
+// MCP authorization's resource side (README "MCP clients: OAuth discovery"; RFC 9728, RFC 8707): the resource identifier
 // of each MCP endpoint behind the gateway, where its protected-resource metadata is, and what the
 // metadata says. One place for these URLs: the metadata route, the gateway's 401
 // (WWW-Authenticate resource_metadata) and the access-token audience check all use them.

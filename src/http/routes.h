@@ -30,7 +30,7 @@ void add_audit_log_routes(Router& router, app::App& app);     // the audit trail
 void add_gateway_routes(Router& router, app::App& app);       // forward auth for MCP gateways
 void add_me_routes(Router& router, app::App& app);            // who the credential is (the admin page's sign-in)
 
-// GET /.well-known/oauth-protected-resource[/…]: RFC 9728 metadata for MCP clients (DESIGN.md §4.4).
+// GET /.well-known/oauth-protected-resource[/…]: RFC 9728 metadata for MCP clients (README "MCP clients: OAuth discovery").
 void add_oauth_metadata_routes(Router& router, app::App& app);
 
 }  // namespace mcp::http

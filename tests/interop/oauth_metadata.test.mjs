@@ -1,4 +1,4 @@
-// MCP authorization's discovery side (DESIGN.md §4.4): RFC 9728 protected-resource metadata built
+// MCP authorization's discovery side (README "MCP clients: OAuth discovery"): RFC 9728 protected-resource metadata built
 // from MCP_ADMIN_PUBLIC_URL and CLERK_ISSUER (or the issuer a Clerk publishable key names), the
 // settings' validation, and the issuer check on session tokens once the issuer is known.
 import { after, before, describe, test } from 'node:test';

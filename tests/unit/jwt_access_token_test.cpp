@@ -1,5 +1,5 @@
 // OAuth access tokens (RFC 9068, typ at+jwt) beside Clerk session tokens in the one verifier
-// (src/domain/jwt_verifier.*, DESIGN.md §4.4): the kind comes from the header's typ, access tokens
+// (src/domain/jwt_verifier.*, README "MCP clients: OAuth discovery"): the kind comes from the header's typ, access tokens
 // need the configured issuer, and session tokens are checked for iss once an issuer is known.
 #include "domain/jwt_verifier.h"
 
