@@ -356,11 +356,14 @@ TEST_CASE("config: gather_sources reads .env, .env.local and the process environ
   SUBCASE("each layer wins where the higher ones are silent") {
     clean.env.set("PORT", "4003");
     clean.env.set("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "pk_from_environment");
+    clean.env.set("NEXT_PUBLIC_CLERK_SIGN_IN_URL", "/sign-in");
     ConfigSources sources = gather_sources({{"HOST", "::1"}}, dir.path());
     CHECK(sources.dotenv.at("PORT") == "4001");
     CHECK(sources.dotenv_local.at("PORT") == "4002");
     CHECK(sources.environment.at("PORT") == "4003");
-    CHECK(sources.environment.count("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY") == 0);
+    // The publishable key is read (it names Clerk's issuer); the seed's other names are not.
+    CHECK(sources.environment.at("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY") == "pk_from_environment");
+    CHECK(sources.environment.count("NEXT_PUBLIC_CLERK_SIGN_IN_URL") == 0);
     CHECK(sources.flags.at("HOST") == "::1");
 
     Config config = resolve_config(sources, true);
@@ -369,6 +372,7 @@ TEST_CASE("config: gather_sources reads .env, .env.local and the process environ
     CHECK(config.database.sqlite_path == "./from-local.db");
     CHECK(config.log_level == LogLevel::Debug);
     CHECK(config.environment == "production");
+    CHECK_FALSE(config.clerk_issuer.has_value());  // "pk_from_environment" names no host: ignored
   }
   SUBCASE("without the environment variable, .env.local wins") {
     Config config = resolve_config(gather_sources({}, dir.path()), true);
