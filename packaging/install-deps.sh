@@ -19,10 +19,16 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 build_packages=(g++ cmake make pkg-config dpkg-dev libssl-dev libsqlite3-dev libsqlitecpp-dev
-  nlohmann-json3-dev libboost-program-options-dev doctest-dev libpq-dev)
+  nlohmann-json3-dev libboost-program-options-dev libboost-dev doctest-dev libpq-dev)
 # chromium: the admin page is tested in a real headless browser (tests/interop/admin_page.test.mjs).
 # nginx, caddy: the shipped proxy configurations (packaging/proxy/) are run by tests/interop/proxy_gateway.test.mjs.
-test_packages=(wrk hyperfine curl sqlite3 postgresql-15 postgresql-client-15 chromium nginx caddy)
+# clang-16 + libclang-rt-16-dev: the libFuzzer targets (tests/fuzz/); ccache: the sanitizer builds
+# (tests/sanitizers/) recompile the project twice more. gcc's ASan/UBSan/TSan runtimes come with g++.
+# time: the clerk-sync benchmark reads peak RSS from /usr/bin/time.
+# python3-pytest: the README's pytest fixture example is run by the suite; lintian checks the .deb
+# (packaging/build-deb.sh, tests/package/); podman builds the container image (tests/package/).
+test_packages=(wrk hyperfine curl sqlite3 postgresql-15 postgresql-client-15 chromium nginx caddy
+  clang-16 libclang-rt-16-dev ccache time python3-pytest lintian podman)
 
 missing=()
 for pkg in "${build_packages[@]}"; do

@@ -13,10 +13,38 @@ bash packaging/install-deps.sh --test
 echo "== static build (build-static/)" >&2
 bash packaging/build-static.sh
 
+# Wall time of each step, printed at the end (tests/sanitizers/README.md keeps the figures).
+timings=()
+step_started=0
+step_done() { timings+=("$(printf '%-34s %4d s' "$1" $((SECONDS - step_started)))"); step_started=$SECONDS; }
+step_done "install-deps + static build"
+
 echo "== build (build/)" >&2
+# MCP_ADMIN_SANITIZERS=0 leaves out the sanitizer builds and suites, MCP_ADMIN_FUZZ_SECONDS=0 the
+# short fuzzing (both on in CI): a quicker local run.
+sanitizers=${MCP_ADMIN_SANITIZERS:-1}
+fuzz_seconds=${MCP_ADMIN_FUZZ_SECONDS:-10}
+sanitizer_dirs=(-DMCP_ADMIN_ASAN_DIR= -DMCP_ADMIN_TSAN_DIR=)
+if [ "$sanitizers" = 1 ]; then sanitizer_dirs=(-DMCP_ADMIN_ASAN_DIR="$top/build-asan" -DMCP_ADMIN_TSAN_DIR="$top/build-tsan"); fi
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DMCP_ADMIN_STATIC_BIN="$top/build-static/mcp-admin" \
-  -DMCP_ADMIN_TEST_POSTGRES=ON >/dev/null
+  -DMCP_ADMIN_TEST_POSTGRES=ON "${launcher[@]}" "${sanitizer_dirs[@]}" -DMCP_ADMIN_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
 cmake --build build -j"$jobs"
+step_done "build"
+
+if [ "$sanitizers" = 1 ]; then
+  echo "== sanitizer builds (build-asan/: ASan + UBSan, build-tsan/: TSan)" >&2
+  bash tests/sanitizers/build.sh asan "$jobs"
+  step_done "build-asan"
+  bash tests/sanitizers/build.sh tsan "$jobs"
+  step_done "build-tsan"
+fi
+if [ "$fuzz_seconds" != 0 ]; then
+  echo "== fuzz targets (build-fuzz/, clang-16)" >&2
+  FUZZ_BUILD_ONLY=1 FUZZ_JOBS="$jobs" bash tests/fuzz/run.sh
+  step_done "build-fuzz"
+fi
 
 if [ -f tests/interop/package-lock.json ]; then
   echo "== npm ci (tests/interop)" >&2
@@ -33,7 +61,10 @@ export MCP_ADMIN_TEST_PG_URL
 echo "== tests" >&2
 cd build
 status=0
-ctest --output-on-failure --timeout 1800 || status=$?
+ctest --output-on-failure --timeout 2400 || status=$?
+step_done "ctest"
+# Each test's own time is in CTest's output above; the steps' here.
+printf '%s\n' "== wall time per step" "${timings[@]}" >&2
 if [ "$status" -ne 0 ]; then
   # CI shows the head and the tail of a long log: repeat each failing subtest with its
   # diagnostics (error, expected, actual, location) last, where it cannot be cut away.

@@ -23,6 +23,7 @@ const std::vector<CommandEntry>& commands() {
       {"restore", "restore FILE: replace the database with a backup (--force when it holds data)", run_restore},
       {"apikey", "apikey create | list | revoke: organization and platform-admin API keys", run_apikey},
       {"webhooks", "webhooks replay --failed | --id SVIX_ID: re-apply stored deliveries", run_webhooks},
+      {"clerk", "clerk sync [--dry-run] [--prune] [--json]: backfill / reconcile from Clerk's Backend API", run_clerk},
   };
   return list;
 }

@@ -29,11 +29,24 @@ HealthReport App::check_health() {
   try {
     database_->ping();
     report.healthy = true;
+  } catch (const storage::Unavailable& e) {
+    report.healthy = false;
+    report.error = e.what();
+    report.reason = storage::unavailable_reason_name(e.reason());
   } catch (const std::exception& e) {
     report.healthy = false;
     report.error = e.what();
+    report.reason = "error";
   }
   report.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (report.healthy && config_.clerk_sync_every_ms) {
+    try {
+      report.clerk_sync = storage::read_value(
+          *database_, [](storage::Session& session) { return storage::read_clerk_sync_status(session); });
+    } catch (const std::exception&) {
+      // The round trip above answered; a failure here only leaves the sync's fields out.
+    }
+  }
   return report;
 }
 

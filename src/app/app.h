@@ -4,18 +4,23 @@
 #include <string>
 
 #include "app/authenticator.h"
+#include "app/backup_schedule.h"
 #include "app/config.h"
 #include "app/usage_recorder.h"
 #include "domain/webhook_signature.h"
 #include "domain/webhook_sync.h"
+#include "storage/clerk_sync_store.h"
 #include "storage/database.h"
 
 namespace mcp::app {
 
 struct HealthReport {
   bool healthy = false;
-  std::string error;  // safe to show: why the database is unhealthy
+  std::string error;   // for the log only: why, with where (host, user, database, file path)
+  std::string reason;  // safe to show anyone: what kind of failure (storage::unavailable_reason_name, or "error")
   double latency_ms = 0;
+  // The last background `clerk sync` run (serve --clerk-sync-every, any instance); nullopt: none ran.
+  std::optional<storage::ClerkSyncStatus> clerk_sync;
 };
 
 class App {
@@ -38,6 +43,10 @@ class App {
   // A real round trip to the database, every call.
   HealthReport check_health();
 
+  // Scheduled backups, when serve started them (--backup-dir on SQLite); null otherwise.
+  const BackupSchedule* backups() const { return backups_.get(); }
+  void set_backups(std::unique_ptr<BackupSchedule> backups) { backups_ = std::move(backups); }
+
  private:
   Config config_;
   std::unique_ptr<storage::Database> database_;
@@ -45,6 +54,7 @@ class App {
   std::unique_ptr<domain::WebhookSync> webhook_sync_;
   std::unique_ptr<UsageRecorder> usage_;
   std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<BackupSchedule> backups_;
 };
 
 }  // namespace mcp::app

@@ -6,6 +6,7 @@
 #include "app/config.h"
 #include "app/usage_recorder.h"
 #include "domain/api_key.h"
+#include "domain/clerk_event.h"
 #include "domain/jwt_verifier.h"
 #include "storage/api_key_store.h"
 #include "storage/audit_store.h"
@@ -56,7 +57,8 @@ domain::Principal Authenticator::authenticate_api_key(std::string_view credentia
     return storage::find_api_key_by_prefix(session, *prefix);
   });
   if (!key || !domain::api_key_matches(credential, key->key_hash)) throw Unauthenticated("The API key is not known.");
-  if (key->revoked_at && *key->revoked_at <= now_ms) throw Unauthenticated("The API key has been revoked.");
+  // Revoked is revoked whatever the time it carries: another instance's clock may run ahead of ours.
+  if (key->revoked_at) throw Unauthenticated("The API key has been revoked.");
   if (key->expires_at && *key->expires_at <= now_ms) throw Unauthenticated("The API key has expired.");
   usage_.record(key->id, now_ms);
   domain::Principal principal;
@@ -83,7 +85,13 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
   principal.clerk_user_id = claims.subject;
   principal.clerk_session_id = claims.session_id;
   bool known = false;
+  std::optional<std::string> refusal;
   db_.read([&](storage::Session& session) {
+    if (claims.session_id) {
+      auto clerk_session = storage::find_clerk_session_state(session, *claims.session_id);
+      refusal = domain::ended_session_refusal(clerk_session ? clerk_session->clerk_status : std::nullopt);
+      if (refusal) return;
+    }
     auto user = storage::find_user_by_clerk_id(session, claims.subject);
     if (!user || user->deleted_at) return;
     known = true;
@@ -109,6 +117,7 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
       }
     }
   });
+  if (refusal) throw Unauthenticated(*refusal);
   if (!known) {
     throw Unauthenticated("The token's user is not known here (deleted, or its user.created webhook has not been "
                           "delivered yet).");
@@ -116,7 +125,7 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
   return principal;
 }
 
-bool ensure_bootstrap_key(storage::Database& db, const std::string& secret) {
+BootstrapKeyState ensure_bootstrap_key(storage::Database& db, const std::string& secret) {
   domain::NewApiKey stored = domain::describe_api_key(secret);
   return storage::write_value(db, [&](storage::Session& session) {
     storage::ApiKeyRecord key;
@@ -125,17 +134,19 @@ bool ensure_bootstrap_key(storage::Database& db, const std::string& secret) {
     key.key_hash = stored.hash;
     key.role = "ADMIN";
     key.created_by = "system";
-    bool created = storage::insert_api_key_if_absent(session, key);
-    if (created) {
-      storage::AuditEntry entry;
-      entry.actor_type = "system";
-      entry.action = "api_key.created";
-      entry.target_type = "api_key";
-      entry.target_id = key.id;
-      entry.changes = {{"before", nullptr}, {"after", {{"name", key.name}, {"prefix", key.prefix}, {"platform", true}}}};
-      storage::insert_audit_log(session, entry);
+    if (!storage::insert_api_key_if_absent(session, key)) {
+      auto existing = storage::find_api_key_by_prefix(session, stored.prefix);
+      if (!existing || !domain::api_key_matches(secret, existing->key_hash)) return BootstrapKeyState::Other;
+      return existing->revoked_at ? BootstrapKeyState::Revoked : BootstrapKeyState::Present;
     }
-    return created;
+    storage::AuditEntry entry;
+    entry.actor_type = "system";
+    entry.action = "api_key.created";
+    entry.target_type = "api_key";
+    entry.target_id = key.id;
+    entry.changes = {{"before", nullptr}, {"after", {{"name", key.name}, {"prefix", key.prefix}, {"platform", true}}}};
+    storage::insert_audit_log(session, entry);
+    return BootstrapKeyState::Created;
   });
 }
 

@@ -49,8 +49,16 @@ class Authenticator {
   std::unique_ptr<domain::JwtVerifier> jwt_;
 };
 
+// What ensure_bootstrap_key found or did.
+enum class BootstrapKeyState {
+  Created,  // stored now
+  Present,  // stored before, usable
+  Revoked,  // stored before and revoked (`apikey revoke`): it stays revoked, and is refused
+  Other,    // its prefix belongs to a different key: the bootstrap key is not accepted
+};
+
 // Ensures MCP_ADMIN_BOOTSTRAP_KEY exists as a platform-admin key (stored hashed). A bootstrap key
-// that was revoked stays revoked. Returns true when it created the row.
-bool ensure_bootstrap_key(storage::Database& db, const std::string& secret);
+// that was revoked stays revoked.
+BootstrapKeyState ensure_bootstrap_key(storage::Database& db, const std::string& secret);
 
 }  // namespace mcp::app

@@ -13,6 +13,7 @@
 #include "domain/jwt_verifier.h"
 #include "domain/role_map.h"
 #include "util/crypto.h"
+#include "util/time.h"
 
 namespace mcp::app {
 
@@ -58,16 +59,51 @@ void check_webhook_secret(const std::string& secret) {
   }
 }
 
+// CLERK_API_URL: https://host[:port][/path]; plain http only to a loopback host (a test's stand-in),
+// so that the secret key never crosses a network in clear.
+std::string check_clerk_api_url(const std::string& url) {
+  bool https = url.rfind("https://", 0) == 0, http = url.rfind("http://", 0) == 0;
+  size_t start = url.find("://") + 3;
+  std::string authority = (https || http) ? url.substr(start, url.find('/', start) - start) : "";
+  std::string host = authority;
+  if (!host.empty() && host.front() == '[') host = host.substr(0, host.find(']') + 1);
+  else host = host.substr(0, host.find(':'));
+  if ((!https && !http) || host.empty() || authority.find('@') != std::string::npos ||
+      url.find_first_of("?# ") != std::string::npos) {
+    throw ConfigError("CLERK_API_URL '" + url + "' is not a base URL like https://api.clerk.com");
+  }
+  if (http && host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
+    throw ConfigError("CLERK_API_URL '" + url + "': use https (plain http is accepted only for a loopback host, "
+                      "such as a test's stand-in at http://127.0.0.1:PORT)");
+  }
+  return url;
+}
+
+// An IP address or a host name; a port or a URL in HOST is a mistake worth naming.
+std::string checked_host(const std::string& host) {
+  unsigned char address[16];
+  if (inet_pton(AF_INET, host.c_str(), address) == 1 || inet_pton(AF_INET6, host.c_str(), address) == 1) return host;
+  bool name = !host.empty() && host.size() <= 253 && host.front() != '-' && host.front() != '.' && host.back() != '-';
+  for (char c : host) {
+    name = name && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.');
+  }
+  if (name && host.find("..") == std::string::npos) return host;
+  throw ConfigError("HOST '" + host + "' is not an IP address or a host name (e.g. 127.0.0.1, ::1, 0.0.0.0, localhost;"
+                    " the port goes in PORT)");
+}
+
 }  // namespace
 
 const std::vector<std::string>& known_variables() {
   static const std::vector<std::string> names{
       "DATABASE_URL",     "HOST",      "PORT",          "CLERK_WEBHOOK_SECRET",   "CLERK_JWT_KEY",
       "CLERK_JWKS_FILE",  "CLERK_AUTHORIZED_PARTIES",   "NODE_ENV",               "MCP_ADMIN_ENV",
-      "MCP_ADMIN_BOOTSTRAP_KEY",   "LOG_LEVEL", "LOG_FORMAT", "CLERK_ROLE_MAP", "MCP_ADMIN_HTTP_THREADS",
+      "MCP_ADMIN_BOOTSTRAP_KEY",   "LOG_LEVEL", "LOG_FORMAT", "CLERK_ROLE_MAP", "MCP_ADMIN_HTTP_THREADS", "MCP_ADMIN_MAX_CONNECTIONS",
       "MCP_ADMIN_TLS_CERT",        "MCP_ADMIN_TLS_KEY", "MCP_ADMIN_DB_POOL",
       "MCP_ADMIN_TRUSTED_PROXIES", "MCP_ADMIN_PUBLIC_URL", "CLERK_ISSUER", "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
-      "MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE"};
+      "MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE", "CLERK_SECRET_KEY", "CLERK_API_URL",
+      "MCP_ADMIN_CLERK_SYNC_EVERY", "MCP_ADMIN_FIXTURE", "MCP_ADMIN_BACKUP_DIR", "MCP_ADMIN_BACKUP_INTERVAL",
+      "MCP_ADMIN_BACKUP_KEEP"};
   return names;
 }
 
@@ -111,7 +147,7 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
   } catch (const storage::InvalidDatabaseUrl& e) {
     throw ConfigError(e.what());
   }
-  if (auto v = setting("HOST")) config.host = *v;
+  if (auto v = setting("HOST")) config.host = checked_host(*v);
   if (auto v = setting("PORT")) config.port = parse_int_setting("PORT", *v, 0, 65535);
   if (auto v = setting("CLERK_WEBHOOK_SECRET")) {
     config.webhook_secrets = split(*v, ' ');
@@ -182,6 +218,10 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
     config.http_threads = parse_int_setting("MCP_ADMIN_HTTP_THREADS", *v, 1, 4096);
   }
 
+  if (auto v = setting("MCP_ADMIN_MAX_CONNECTIONS")) {
+    config.max_connections = static_cast<size_t>(parse_int_setting("MCP_ADMIN_MAX_CONNECTIONS", *v, 1, 1000000));
+  }
+
   if (auto v = setting("MCP_ADMIN_DB_POOL")) {
     config.db_pool_size = static_cast<size_t>(parse_int_setting("MCP_ADMIN_DB_POOL", *v, 1, 1000));
   }
@@ -214,6 +254,15 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
     }
   }
 
+  config.clerk_secret_key = setting("CLERK_SECRET_KEY");
+  if (auto v = setting("CLERK_API_URL")) config.clerk_api_url = check_clerk_api_url(*v);
+  if (auto v = setting("MCP_ADMIN_CLERK_SYNC_EVERY")) {
+    config.clerk_sync_every_ms = util::parse_duration_ms(*v);
+    if (!config.clerk_sync_every_ms || *config.clerk_sync_every_ms < 1000) {
+      throw ConfigError("MCP_ADMIN_CLERK_SYNC_EVERY '" + *v + "' is not a duration of at least 1s (e.g. 30m, 6h, 1d)");
+    }
+  }
+
   config.tls_cert = setting("MCP_ADMIN_TLS_CERT");
   config.tls_key = setting("MCP_ADMIN_TLS_KEY");
   if (config.tls_cert.has_value() != config.tls_key.has_value()) {
@@ -222,6 +271,17 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
   for (const auto& file : {config.tls_cert, config.tls_key}) {
     if (file && !std::ifstream(*file)) throw ConfigError("TLS file '" + *file + "' cannot be read");
   }
+
+  config.fixture = setting("MCP_ADMIN_FIXTURE");
+  config.backup_dir = setting("MCP_ADMIN_BACKUP_DIR");
+  if (auto v = setting("MCP_ADMIN_BACKUP_INTERVAL")) {
+    auto interval = util::parse_duration_ms(*v);
+    if (!interval || *interval < 1000) {
+      throw ConfigError("MCP_ADMIN_BACKUP_INTERVAL '" + *v + "' is not a duration of at least 1s (e.g. 30m, 6h, 1d)");
+    }
+    config.backup_interval_ms = *interval;
+  }
+  if (auto v = setting("MCP_ADMIN_BACKUP_KEEP")) config.backup_keep = parse_int_setting("MCP_ADMIN_BACKUP_KEEP", *v, 1, 10000);
   return config;
 }
 

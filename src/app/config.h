@@ -38,7 +38,9 @@ struct Config {
   util::LogFormat log_format = util::LogFormat::Text;
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
-  int http_threads = 64;  // each kept-alive connection holds one
+  int http_threads = 64;  // handler threads: a request holds one while its handler runs and its answer is written
+  // Open connections beyond are refused (503). Unset: 20000, or less when the open-file limit is lower.
+  std::optional<size_t> max_connections;
   size_t db_pool_size = 8;  // PostgreSQL reader connections (and half as many writer connections)
   // MCP authorization (README "MCP clients: OAuth discovery"): without a public URL no metadata is served and 401s name none.
   std::optional<std::string> public_url;    // MCP_ADMIN_PUBLIC_URL, without a trailing slash
@@ -46,8 +48,17 @@ struct Config {
   // MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE: accept access tokens without aud (authorization servers
   // without RFC 8707 resource indicators); a token whose aud names another resource is still refused.
   bool oauth_allow_missing_audience = false;
+  // Clerk's Backend API (clerk sync): the secret is checked only by the commands that use it.
+  std::optional<std::string> clerk_secret_key;  // CLERK_SECRET_KEY, sk_…; never logged
+  std::string clerk_api_url = "https://api.clerk.com";  // CLERK_API_URL
+  std::optional<int64_t> clerk_sync_every_ms;  // MCP_ADMIN_CLERK_SYNC_EVERY (serve)
   bool no_migrate = false;
   bool seed = false;
+  std::optional<std::string> fixture;  // MCP_ADMIN_FIXTURE: a world file loaded after migrating
+  // Scheduled backups while serving (SQLite): where, how often, how many to keep.
+  std::optional<std::string> backup_dir;                   // MCP_ADMIN_BACKUP_DIR
+  int64_t backup_interval_ms = 60 * 60 * 1000;             // MCP_ADMIN_BACKUP_INTERVAL (1h)
+  int backup_keep = 24;                                    // MCP_ADMIN_BACKUP_KEEP
 
   bool is_production() const { return environment == "production"; }
 };

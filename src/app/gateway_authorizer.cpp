@@ -7,11 +7,13 @@
 
 #include "app/usage_recorder.h"
 #include "domain/api_key.h"
+#include "domain/clerk_event.h"
 #include "domain/gateway_decision.h"
 #include "domain/jwt_verifier.h"
 #include "storage/database.h"
 #include "storage/gateway_store.h"
 #include "util/crypto.h"
+#include "util/json_limits.h"
 #include "util/time.h"
 
 namespace mcp::app {
@@ -58,7 +60,7 @@ std::shared_ptr<const GatewayOutcome> outcome_of(const domain::GatewayDecision& 
 // The service's config column as an object ({} when absent or not an object).
 nlohmann::json config_of(const std::optional<std::string>& text) {
   if (!text) return nlohmann::json::object();
-  nlohmann::json config = nlohmann::json::parse(*text, nullptr, false);
+  nlohmann::json config = util::parse_json_limited(*text, util::kMaxStoredJsonDepth).value;
   return config.is_object() ? config : nlohmann::json::object();
 }
 
@@ -187,7 +189,8 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_api_key(std::string_vie
   if (!row || !domain::api_key_matches(credential, row->key_hash)) {
     return {unauthenticated("The API key is not known."), {}};
   }
-  if (row->revoked_at && *row->revoked_at <= now_ms) return {unauthenticated("The API key has been revoked."), {}};
+  // Revoked is revoked whatever the time it carries: another instance's clock may run ahead of ours.
+  if (row->revoked_at) return {unauthenticated("The API key has been revoked."), {}};
   if (row->expires_at && *row->expires_at <= now_ms) return {unauthenticated("The API key has expired."), {}};
 
   domain::Principal principal;
@@ -200,9 +203,8 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_api_key(std::string_vie
   domain::GatewayFacts facts;
   facts.organization_deleted = row->organization_id && (!row->organization_found || row->organization_deleted_at);
   fill_server_facts(facts, row->server);
-  // A revocation or expiry set in the future ends the entry's life when it comes.
-  return {outcome_of(domain::decide_gateway_access(principal, facts, slug), row->id),
-          earliest(row->expires_at, row->revoked_at)};
+  // An expiry set in the future ends the entry's life when it comes.
+  return {outcome_of(domain::decide_gateway_access(principal, facts, slug), row->id), row->expires_at};
 }
 
 GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::string_view token, const std::string& slug,
@@ -214,7 +216,8 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::stri
     return {unauthenticated(e.what()), {}};
   }
   auto row = storage::read_value(db_, [&](storage::Session& session) {
-    return claims.org_id ? storage::find_gateway_user_by_organization(session, claims.subject, *claims.org_id, slug)
+    return claims.org_id ? storage::find_gateway_user_by_organization(session, claims.subject, *claims.org_id,
+                                                                      claims.session_id.value_or(""), slug)
                          : storage::find_gateway_user_by_session(session, claims.subject,
                                                                  claims.session_id.value_or(""), now_ms, slug);
   });
@@ -222,6 +225,10 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::stri
     return {unauthenticated("The token's user is not known here (its user.created webhook has not been delivered "
                             "yet)."),
             claims.expires_at_ms};
+  }
+
+  if (auto refusal = domain::ended_session_refusal(row->session_clerk_status)) {
+    return {unauthenticated(*refusal), claims.expires_at_ms};
   }
 
   domain::Principal principal;

@@ -171,7 +171,7 @@ int create(const po::variables_map& vm) {
     }
   }
   bool as_json = vm.count("json") > 0;
-  app::Config config = load_config(vm);
+  app::Config config = load_config(vm, kDatabaseFlag | kLoggingFlags);
   auto db = open_migrated(config);
 
   std::optional<storage::OrganizationRecord> organization;
@@ -206,7 +206,7 @@ int list(const po::variables_map& vm) {
     if (vm.count(flag)) throw UsageError(std::string("apikey list: --") + flag + " applies to create only");
   }
   bool as_json = vm.count("json") > 0;
-  app::Config config = load_config(vm);
+  app::Config config = load_config(vm, kDatabaseFlag | kLoggingFlags);
   auto db = open_migrated(config);
   std::optional<std::string> organization_id;
   if (vm.count("org")) organization_id = find_organization(*db, vm["org"].as<std::string>()).id;
@@ -274,7 +274,7 @@ int revoke(const po::variables_map& vm) {
     if (!prefix) throw UsageError("apikey revoke: that is not an API key, an id or a prefix");
   }
   std::string shown = prefix ? *prefix : given;
-  app::Config config = load_config(vm);
+  app::Config config = load_config(vm, kDatabaseFlag | kLoggingFlags);
   auto db = open_migrated(config);
   RevokedKey result = revoke_api_key(*db, prefix ? *prefix : given, prefix.has_value(), kActor);
   db->close();

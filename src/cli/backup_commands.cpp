@@ -59,7 +59,7 @@ int run_backup(const Args& args) {
   po::variables_map vm;
   if (!parse_copy_command(spec, args, vm)) return 0;
   std::string file = vm["file"].as<std::string>();
-  app::Config config = load_config(vm);
+  app::Config config = load_config(vm, kDatabaseFlag | kLoggingFlags);
   const storage::DatabaseUrl& url = config.database;
   if (url.kind == storage::DatabaseUrl::Kind::SqliteMemory) {
     throw UsageError("backup: the database is :memory:, private to one process: there is nothing another process "
@@ -93,7 +93,7 @@ int run_restore(const Args& args) {
   po::variables_map vm;
   if (!parse_copy_command(spec, args, vm)) return 0;
   std::string file = vm["file"].as<std::string>();
-  app::Config config = load_config(vm);
+  app::Config config = load_config(vm, kDatabaseFlag | kLoggingFlags);
   const storage::DatabaseUrl& url = config.database;
   if (url.kind == storage::DatabaseUrl::Kind::SqliteMemory) {
     throw UsageError("restore: the database is :memory:, gone when this command ends: point --database at a file");

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <iostream>
+#include <set>
 
 
 namespace mcp::cli {
@@ -25,6 +27,7 @@ const std::map<std::string, std::string>& flag_variables() {
       {"log-level", "LOG_LEVEL"},
       {"log-format", "LOG_FORMAT"},
       {"http-threads", "MCP_ADMIN_HTTP_THREADS"},
+      {"max-connections", "MCP_ADMIN_MAX_CONNECTIONS"},
       {"tls-cert", "MCP_ADMIN_TLS_CERT"},
       {"tls-key", "MCP_ADMIN_TLS_KEY"},
       {"db-pool", "MCP_ADMIN_DB_POOL"},
@@ -32,8 +35,41 @@ const std::map<std::string, std::string>& flag_variables() {
       {"public-url", "MCP_ADMIN_PUBLIC_URL"},
       {"clerk-issuer", "CLERK_ISSUER"},
       {"oauth-allow-missing-audience", "MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE"},
+      {"clerk-secret-key", "CLERK_SECRET_KEY"},
+      {"clerk-api-url", "CLERK_API_URL"},
+      {"clerk-sync-every", "MCP_ADMIN_CLERK_SYNC_EVERY"},
+      {"fixture", "MCP_ADMIN_FIXTURE"},
+      {"backup-dir", "MCP_ADMIN_BACKUP_DIR"},
+      {"backup-interval", "MCP_ADMIN_BACKUP_INTERVAL"},
+      {"backup-keep", "MCP_ADMIN_BACKUP_KEEP"},
   };
   return map;
+}
+
+// The variables each group of settings reads. A command resolves only the groups it uses, so a
+// placeholder it never reads (the seed's `CLERK_WEBHOOK_SECRET=whsec_...`) cannot stop it.
+bool used_by(const std::string& variable, unsigned which) {
+  static const std::map<std::string, unsigned> groups{
+      {"DATABASE_URL", kDatabaseFlag},
+      {"MCP_ADMIN_DB_POOL", kDatabaseFlag},
+      {"HOST", kServerFlags | kListenSettings},
+      {"PORT", kServerFlags | kListenSettings},
+      {"MCP_ADMIN_TLS_CERT", kServerFlags | kListenSettings},
+      {"MCP_ADMIN_TLS_KEY", kServerFlags | kListenSettings},
+      {"CLERK_ROLE_MAP", kServerFlags | kRoleMapSetting},
+      {"CLERK_SECRET_KEY", kServerFlags | kClerkApiSettings},
+      {"CLERK_API_URL", kServerFlags | kClerkApiSettings},
+      {"NODE_ENV", kLoggingFlags},
+      {"MCP_ADMIN_ENV", kLoggingFlags},
+      {"LOG_LEVEL", kLoggingFlags},
+      {"LOG_FORMAT", kLoggingFlags},
+  };
+  auto found = groups.find(variable);
+  return (found == groups.end() ? unsigned(kServerFlags) : found->second) & which;
+}
+
+void keep_used(std::map<std::string, std::string>& layer, unsigned which) {
+  std::erase_if(layer, [&](const auto& entry) { return !used_by(entry.first, which); });
 }
 }  // namespace
 
@@ -67,9 +103,17 @@ void add_settings_options(po::options_description& options, unsigned which) {
     add("role-map", po::value<std::string>()->value_name("MAP"),
         "CLERK_ROLE_MAP: extra Clerk roles, e.g. org:owner=ADMIN,org:billing=VIEWER");
     add("http-threads", po::value<std::string>()->value_name("N"),
-        "MCP_ADMIN_HTTP_THREADS: worker threads; each kept-alive connection holds one (default 64)");
+        "MCP_ADMIN_HTTP_THREADS: threads that run requests; waiting connections hold none (default 64)");
+    add("max-connections", po::value<std::string>()->value_name("N"),
+        "MCP_ADMIN_MAX_CONNECTIONS: open connections; more are refused with 503 (default 20000)");
     add("tls-cert", po::value<std::string>()->value_name("FILE"), "MCP_ADMIN_TLS_CERT: serve HTTPS with this PEM certificate");
     add("tls-key", po::value<std::string>()->value_name("FILE"), "MCP_ADMIN_TLS_KEY: the certificate's PEM private key");
+    add("clerk-sync-every", po::value<std::string>()->value_name("DURATION"),
+        "MCP_ADMIN_CLERK_SYNC_EVERY: run `clerk sync` in the background this often (e.g. 6h; needs CLERK_SECRET_KEY)");
+    add("clerk-secret-key", po::value<std::string>()->value_name("sk_…"),
+        "CLERK_SECRET_KEY: the instance's secret key (Backend API), for --clerk-sync-every");
+    add("clerk-api-url", po::value<std::string>()->value_name("URL"),
+        "CLERK_API_URL: the Backend API base (default https://api.clerk.com)");
   }
   if (which & kLoggingFlags) {
     add("env", po::value<std::string>()->value_name("NAME"),
@@ -96,20 +140,32 @@ bool parse_command(const CommandSpec& spec, po::options_description& options,
     throw UsageError(spec.name + ": " + e.what() + " (see mcp-admin " + spec.name + " --help)");
   }
   if (vm.count("help")) {
-    std::cout << "Usage: mcp-admin " << spec.synopsis << "\n\n" << spec.summary << "\n\n" << options << std::flush;
+    // Positional words (`migrate status`, `apikey revoke ID`) are options only inside the parser:
+    // the synopsis shows them, the option list does not.
+    std::set<std::string> positional_names;
+    unsigned positions = std::min(positional.max_total_count(), 16u);
+    for (unsigned idx = 0; idx < positions; ++idx) positional_names.insert(positional.name_for_position(idx));
+    po::options_description visible("Options");
+    for (const auto& option : options.options()) {
+      if (!positional_names.count(option->long_name())) visible.add(option);
+    }
+    std::cout << "Usage: mcp-admin " << spec.synopsis << "\n\n" << spec.summary << "\n\n" << visible << std::flush;
     return false;
   }
   return true;
 }
 
-app::Config load_config(const po::variables_map& vm) {
+app::Config load_config(const po::variables_map& vm, unsigned which) {
   std::map<std::string, std::string> flags;
   for (const auto& [flag, variable] : flag_variables()) {
     if (vm.count(flag)) flags[variable] = vm[flag].as<std::string>();
   }
   try {
-    app::Config config =
-        app::resolve_config(app::gather_sources(flags, std::filesystem::current_path()), ::isatty(STDERR_FILENO) == 1);
+    app::ConfigSources sources = app::gather_sources(flags, std::filesystem::current_path());
+    for (auto* layer : {&sources.dotenv, &sources.dotenv_local, &sources.environment, &sources.flags}) {
+      keep_used(*layer, which);
+    }
+    app::Config config = app::resolve_config(sources, ::isatty(STDERR_FILENO) == 1);
     util::configure_logging(config.log_level, config.log_format);
     return config;
   } catch (const app::ConfigError& e) {

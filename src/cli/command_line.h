@@ -37,6 +37,10 @@ enum SettingsFlags : unsigned {
   kDatabaseFlag = 1u << 0,  // --database
   kServerFlags = 1u << 1,   // --host --port --webhook-secret --jwt-key ... --tls-cert --tls-key
   kLoggingFlags = 1u << 2,  // --env --log-level --log-format
+  // Settings read without their flags being added by add_settings_options:
+  kListenSettings = 1u << 3,  // HOST, PORT, MCP_ADMIN_TLS_CERT/KEY (what `health` asks)
+  kRoleMapSetting = 1u << 4,  // CLERK_ROLE_MAP (what `webhooks replay` applies)
+  kClerkApiSettings = 1u << 5,  // CLERK_SECRET_KEY, CLERK_API_URL (what `clerk sync` calls)
 };
 
 // Adds the settings flags to `options`.
@@ -49,7 +53,9 @@ bool parse_command(const CommandSpec& spec, po::options_description& options,
                    po::variables_map& vm);
 
 // Resolves the configuration from flags in `vm`, the environment and the dotenv files of the
-// working directory; configures logging. Throws UsageError (exit 2) for any bad setting.
-app::Config load_config(const po::variables_map& vm);
+// working directory; configures logging. Only the settings of the groups in `which` are read and
+// checked (the others keep their defaults), so a command is never refused for a setting it does not
+// use. Throws UsageError (exit 2) for any bad setting it reads.
+app::Config load_config(const po::variables_map& vm, unsigned which);
 
 }  // namespace mcp::cli

@@ -19,6 +19,7 @@ int run_webhooks(const Args& args);
 int run_apikey(const Args& args);
 int run_backup(const Args& args);
 int run_restore(const Args& args);
+int run_clerk(const Args& args);
 
 struct CommandEntry {
   const char* name;

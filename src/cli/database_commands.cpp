@@ -1,4 +1,5 @@
 // migrate [status], push [--force-reset], seed, schema [--dialect]: the commands that manage the schema and data.
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command_line.h"
@@ -57,9 +58,18 @@ int run_migrate(const Args& args) {
     }
     status_only = true;
   }
-  app::Config config = load_config(vm);
-  auto db = open_configured(config);
+  app::Config config = load_config(vm, kDatabaseFlag | kLoggingFlags);
   auto migrations = storage::embedded_migrations();
+  if (status_only && config.database.kind == storage::DatabaseUrl::Kind::SqliteFile &&
+      !std::filesystem::exists(config.database.sqlite_path)) {
+    // Asking must not create: opening SQLite would leave an empty database file behind.
+    storage::MigrationStatus status;
+    status.pending = migrations;
+    std::cout << "no database at " << config.database.sqlite_path << " yet (`mcp-admin migrate` creates it)\n";
+    print_status(status);
+    return 1;
+  }
+  auto db = open_configured(config);
   if (status_only) {
     auto status = storage::migration_status(*db, migrations);
     print_status(status);
@@ -80,7 +90,7 @@ int run_push(const Args& args) {
   add_settings_options(options, kDatabaseFlag | kLoggingFlags);
   po::variables_map vm;
   if (!parse_command(spec, options, {}, args, vm)) return 0;
-  app::Config config = load_config(vm);
+  app::Config config = load_config(vm, kDatabaseFlag | kLoggingFlags);
   bool reset = vm.count("force-reset") > 0;
   if (reset && config.is_production()) {
     throw UsageError("push --force-reset is refused in production (environment '" + config.environment +
@@ -105,7 +115,7 @@ int run_seed(const Args& args) {
   add_settings_options(options, kDatabaseFlag | kLoggingFlags);
   po::variables_map vm;
   if (!parse_command(spec, options, {}, args, vm)) return 0;
-  app::Config config = load_config(vm);
+  app::Config config = load_config(vm, kDatabaseFlag | kLoggingFlags);
   auto db = open_configured(config);
   storage::apply_migrations(*db, storage::embedded_migrations());
   domain::SeedResult result = domain::run_seed(*db);

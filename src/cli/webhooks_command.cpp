@@ -32,7 +32,7 @@ int run_webhooks(const Args& args) {
   }
   bool by_id = vm.count("id") > 0, failed = vm.count("failed") > 0;
   if (by_id == failed) throw UsageError("webhooks replay: give exactly one of --id SVIX_ID or --failed");
-  app::Config config = load_config(vm);
+  app::Config config = load_config(vm, kDatabaseFlag | kLoggingFlags | kRoleMapSetting);
   std::unique_ptr<storage::Database> db;
   try {
     db = storage::open_database(config.database, config.db_pool_size);
@@ -44,6 +44,12 @@ int run_webhooks(const Args& args) {
   domain::WebhookSync::ReplayReport report = by_id ? sync.replay_one(vm["id"].as<std::string>()) : sync.replay_failed();
   if (!report.found) {
     throw CommandFailed("no delivery with svix-id '" + vm["id"].as<std::string>() + "' in the inbox");
+  }
+  // One line a delivery: its id, its type, why it had been kept as failed, and how it went now.
+  for (const auto& d : report.deliveries) {
+    std::cout << d.svix_id << "  " << (d.type.empty() ? "?" : d.type) << "  "
+              << (d.applied ? "applied" : "failed: " + d.error)
+              << (d.previous_error.empty() ? "" : "  (was: " + d.previous_error + ")") << "\n";
   }
   std::cout << "replayed " << report.replayed << ", applied " << report.applied << ", still failed "
             << report.still_failed << std::endl;

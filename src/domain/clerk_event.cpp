@@ -1,5 +1,7 @@
 #include "domain/clerk_event.h"
 
+#include "util/json_limits.h"
+
 namespace mcp::domain {
 
 namespace {
@@ -102,24 +104,52 @@ ClerkMembershipData parse_membership(const json& data) {
   return membership;
 }
 
+ClerkSessionData parse_session(const json& data) {
+  ClerkSessionData session;
+  session.clerk_id = require_string(data, "id", "data");
+  session.user_id = require_string(data, "user_id", "data");
+  session.status = require_string(data, "status", "data");
+  session.updated_at = require_millis(data, "updated_at", "data");
+  session.last_active_organization_id = optional_string(data, "last_active_organization_id");
+  session.last_active_at = optional_millis(data, "last_active_at");
+  session.expire_at = optional_millis(data, "expire_at");
+  return session;
+}
+
 }  // namespace
 
+bool is_ended_session_status(const std::string& status) { return status != "active" && status != "pending"; }
+
+std::optional<std::string> ended_session_refusal(const std::optional<std::string>& stored_clerk_status) {
+  if (!stored_clerk_status || !is_ended_session_status(*stored_clerk_status)) return std::nullopt;
+  return "The token's session has ended in Clerk (" + *stored_clerk_status + "): sign in again.";
+}
+
+ClerkUserData parse_clerk_user(const json& object) { return parse_user(object); }
+ClerkOrganizationData parse_clerk_organization(const json& object) { return parse_organization(object, "data"); }
+ClerkMembershipData parse_clerk_membership(const json& object) { return parse_membership(object); }
+
 std::optional<std::string> peek_event_type(std::string_view body) {
-  json envelope = json::parse(body, nullptr, false);
-  if (envelope.is_discarded() || !envelope.is_object()) return std::nullopt;
-  return optional_string(envelope, "type");
+  util::LimitedJson parsed = util::parse_json_limited(body, kMaxWebhookJsonDepth);
+  if (!parsed.ok() || !parsed.value.is_object()) return std::nullopt;
+  return optional_string(parsed.value, "type");
 }
 
 ClerkEvent parse_clerk_event(std::string_view body) {
-  json envelope = json::parse(body, nullptr, false);
-  if (envelope.is_discarded()) throw InvalidPayload("the body is not valid JSON");
+  util::LimitedJson parsed = util::parse_json_limited(body, kMaxWebhookJsonDepth);
+  if (parsed.error == util::LimitedJson::Error::TooDeep) {
+    throw InvalidPayload("the body is nested more than " + std::to_string(kMaxWebhookJsonDepth) + " levels deep");
+  }
+  if (!parsed.ok()) throw InvalidPayload("the body is not valid JSON");
+  json envelope = std::move(parsed.value);
   if (!envelope.is_object()) throw InvalidPayload("the body is not a JSON object");
   ClerkEvent event;
   event.type = require_string(envelope, "type", "event");
   event.timestamp = optional_millis(envelope, "timestamp");
   const std::string& type = event.type;
   bool known = type.rfind("user.", 0) == 0 || type.rfind("organization.", 0) == 0 ||
-               type.rfind("organizationMembership.", 0) == 0;
+               type.rfind("organizationMembership.", 0) == 0 || type == "session.created" || type == "session.pending" ||
+               type == "session.ended" || type == "session.removed" || type == "session.revoked";
   if (!known) return event;  // kept and answered 2xx; its shape is not ours to judge
   const json& data = require_object(envelope, "data", "event");
 
@@ -141,6 +171,9 @@ ClerkEvent parse_clerk_event(std::string_view body) {
   } else if (type == "organizationMembership.deleted") {
     event.kind = ClerkEventKind::MembershipDeleted;
     event.membership = parse_membership(data);
+  } else if (type.rfind("session.", 0) == 0) {
+    event.kind = ClerkEventKind::SessionChanged;
+    event.session = parse_session(data);
   }
   // Other user.* / organization.* types (e.g. organizationInvitation.*) stay Other.
   return event;

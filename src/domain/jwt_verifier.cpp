@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "util/crypto.h"
+#include "util/json_limits.h"
 
 namespace mcp::domain {
 
@@ -25,6 +26,10 @@ using nlohmann::json;
 
 // Clerk's session tokens are about 1 KiB; anything far larger is refused before any decoding.
 constexpr size_t kMaxTokenBytes = 16 * 1024;
+// A token's header and payload, and a JWKS document, nest a few levels; deeper ones are refused while
+// parsing (util::parse_json_limited) instead of being built.
+constexpr size_t kMaxTokenJsonDepth = 32;
+constexpr size_t kMaxJwksDepth = 16;
 // RSA keys shorter than this are refused at load time (RS256 requires at least 2048 bits: RFC 7518 §3.3).
 constexpr int kMinRsaBits = 2048;
 // A clock skew above this is a configuration mistake, not a tolerance.
@@ -82,9 +87,9 @@ std::optional<std::array<std::string_view, 3>> split_compact(std::string_view to
 std::optional<json> decode_json_object(std::string_view encoded) {
   std::optional<std::string> text = base64url_decode(encoded);
   if (!text) return std::nullopt;
-  json value = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded() || !value.is_object()) return std::nullopt;
-  return value;
+  util::LimitedJson parsed = util::parse_json_limited(*text, kMaxTokenJsonDepth);
+  if (!parsed.ok() || !parsed.value.is_object()) return std::nullopt;
+  return std::move(parsed.value);
 }
 
 // A member that is absent or null is "absent"; one of another type than string is malformed.
@@ -243,8 +248,12 @@ struct JwkKey {
 // a document with no usable key at all, or a malformed RSA key, is refused.
 std::vector<JwkKey> load_jwks(const std::string& text) {
   const std::string which = "the JWKS (CLERK_JWKS_FILE)";
-  json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded()) throw std::invalid_argument(which + " is not valid JSON");
+  util::LimitedJson parsed = util::parse_json_limited(text, kMaxJwksDepth);
+  if (parsed.error == util::LimitedJson::Error::TooDeep) {
+    throw std::invalid_argument(which + " is nested more than " + std::to_string(kMaxJwksDepth) + " levels deep");
+  }
+  if (!parsed.ok()) throw std::invalid_argument(which + " is not valid JSON");
+  json document = std::move(parsed.value);
   if (!document.is_object()) throw std::invalid_argument(which + " is not a JSON object with a \"keys\" array");
   auto keys_it = document.find("keys");
   if (keys_it == document.end() || !keys_it->is_array()) {

@@ -5,6 +5,7 @@
 #include "embedded/files.h"
 #include "storage/audit_store.h"
 #include "storage/mcp_server_store.h"
+#include "util/json_limits.h"
 
 namespace mcp::domain {
 
@@ -13,7 +14,9 @@ namespace {
 std::vector<storage::McpServerRecord> seed_servers() {
   for (const auto& file : embedded::files()) {
     if (file.path != "seeds/mcp_servers.json") continue;
-    nlohmann::json doc = nlohmann::json::parse(file.bytes);
+    util::LimitedJson parsed = util::parse_json_limited(file.bytes, util::kMaxStoredJsonDepth);
+    if (!parsed.ok()) throw std::logic_error("seeds/mcp_servers.json embedded in this binary is not valid JSON");
+    nlohmann::json doc = std::move(parsed.value);
     std::vector<storage::McpServerRecord> servers;
     for (const auto& entry : doc.at("mcp_servers")) {
       storage::McpServerRecord server;

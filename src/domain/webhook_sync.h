@@ -44,7 +44,16 @@ class WebhookSync {
 
   // Re-applies stored deliveries through the same code path: every failed one, or one by svix-id.
   // Returns how many were applied (processed or ignored) now.
+  // One replayed delivery: which, why it was kept as failed, and what replaying did.
+  struct ReplayedDelivery {
+    std::string svix_id;
+    std::string type;
+    std::string previous_error;  // the reason stored when it failed (empty when it had not)
+    bool applied = false;
+    std::string error;  // when it failed again
+  };
   struct ReplayReport {
+    std::vector<ReplayedDelivery> deliveries;
     int replayed = 0;
     int applied = 0;
     int still_failed = 0;

@@ -10,6 +10,7 @@
 #include "http/problem.h"
 #include "storage/errors.h"
 #include "util/crypto.h"
+#include "util/json_limits.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -59,24 +60,9 @@ bool is_trusted(const std::string& address, const std::vector<std::string>& trus
                      [&](const std::string& proxy) { return same_address(address, proxy); });
 }
 
-// Deeper documents are refused before anything recurses over them (dump(), comparisons): a body
-// nested a few hundred thousand levels deep would otherwise overflow a worker thread's stack.
+// Deeper bodies are refused while they are parsed (util::parse_json_limited): nothing deeper is
+// built, so a 1 MiB "[[[…" costs neither memory nor a recursion that could overflow a worker's stack.
 constexpr size_t kMaxJsonDepth = 32;
-
-// The nesting depth of a document, walked with an explicit stack (never recursion).
-size_t json_depth(const nlohmann::json& root) {
-  size_t deepest = 0;
-  std::vector<std::pair<const nlohmann::json*, size_t>> pending{{&root, 1}};
-  while (!pending.empty()) {
-    auto [value, depth] = pending.back();
-    pending.pop_back();
-    if (!value->is_structured()) continue;
-    deepest = std::max(deepest, depth);
-    if (deepest > kMaxJsonDepth) return deepest;
-    for (const auto& child : *value) pending.emplace_back(&child, depth + 1);
-  }
-  return deepest;
-}
 
 // A path parameter that cannot name anything (ids, Clerk ids, slugs and prefixes are 1-128 of
 // [A-Za-z0-9_.-]) is answered 404 before it reaches a query: PostgreSQL refuses invalid UTF-8 outright.
@@ -132,7 +118,7 @@ std::string trim(std::string_view text) {
                  {{"errors", nlohmann::json::array({{{"field", field}, {"detail", detail}}})}});
 }
 
-JsonBody::JsonBody(const httplib::Request& req, std::initializer_list<std::string_view> allowed_fields) {
+JsonBody::JsonBody(const Request& req, std::initializer_list<std::string_view> allowed_fields) {
   std::string content_type = req.get_header_value("Content-Type");
   if (!content_type.empty() && content_type.find("json") == std::string::npos) {
     throw ApiError(415, "The body must be JSON (Content-Type: application/json), not " + content_type.substr(0, 64) + ".");
@@ -141,12 +127,13 @@ JsonBody::JsonBody(const httplib::Request& req, std::initializer_list<std::strin
     json_ = nlohmann::json::object();
     return;
   }
-  json_ = nlohmann::json::parse(req.body, nullptr, false);
-  if (json_.is_discarded()) throw ApiError(400, "The body is not valid JSON.");
-  if (!json_.is_object()) throw ApiError(400, std::string("The body must be a JSON object, not ") + json_type_name(json_) + ".");
-  if (json_depth(json_) > kMaxJsonDepth) {
+  util::LimitedJson parsed = util::parse_json_limited(req.body, kMaxJsonDepth);
+  if (parsed.error == util::LimitedJson::Error::TooDeep) {
     throw ApiError(400, "The body is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep.");
   }
+  if (!parsed.ok()) throw ApiError(400, "The body is not valid JSON.");
+  json_ = std::move(parsed.value);
+  if (!json_.is_object()) throw ApiError(400, std::string("The body must be a JSON object, not ") + json_type_name(json_) + ".");
   std::vector<std::string> unknown;
   for (const auto& [key, value] : json_.items()) {
     if (std::find(allowed_fields.begin(), allowed_fields.end(), key) == allowed_fields.end()) unknown.push_back(key);
@@ -238,7 +225,7 @@ std::optional<std::string> JsonBody::one_of(std::string_view field, std::initial
   return value->get<std::string>();
 }
 
-PageRequest read_page(const httplib::Request& req) {
+PageRequest read_page(const Request& req) {
   PageRequest page;
   if (req.has_param("limit")) {
     const std::string& text = req.get_param_value("limit");
@@ -252,7 +239,9 @@ PageRequest read_page(const httplib::Request& req) {
   }
   if (req.has_param("cursor") && !req.get_param_value("cursor").empty()) {
     const std::string& cursor = req.get_param_value("cursor");
-    auto id = cursor.size() <= 128 ? util::base64url_decode(cursor) : std::nullopt;
+    // The base64url of the longest plausible id (128 bytes): 172 characters at most.
+    constexpr size_t kMaxCursorLength = (128 + 2) / 3 * 4;
+    auto id = cursor.size() <= kMaxCursorLength ? util::base64url_decode(cursor) : std::nullopt;
     // Every cursor names a row's id; other bytes (0xFF, NUL) would only reach PostgreSQL as an error.
     if (!id || !is_plausible_id(*id)) {
       throw ApiError(400, "cursor is not one this server gave out: pass next_cursor from the previous page unchanged.");
@@ -284,7 +273,7 @@ std::vector<QueryParam> page_query() {
   return {{"limit", "integer", "Page size, 1..200 (default 50)"}, {"cursor", "string", "next_cursor of the previous page"}};
 }
 
-std::optional<std::string> query_param(const httplib::Request& req, const char* name, size_t max_length) {
+std::optional<std::string> query_param(const Request& req, const char* name, size_t max_length) {
   if (!req.has_param(name)) return std::nullopt;
   const std::string& value = req.get_param_value(name);
   if (value.empty()) return std::nullopt;
@@ -302,7 +291,7 @@ nlohmann::json text_or_null(const std::optional<std::string>& text) {
   return text ? nlohmann::json(*text) : nlohmann::json(nullptr);
 }
 
-std::string presented_credential(const httplib::Request& req) {
+std::string presented_credential(const Request& req) {
   std::string authorization = req.get_header_value("Authorization");
   if (!authorization.empty()) {
     if (authorization.size() > 7 && (authorization.rfind("Bearer ", 0) == 0 || authorization.rfind("bearer ", 0) == 0)) {
@@ -313,7 +302,7 @@ std::string presented_credential(const httplib::Request& req) {
   return trim(req.get_header_value("X-API-Key"));
 }
 
-std::string client_ip(const httplib::Request& req, const std::vector<std::string>& trusted_proxies) {
+std::string client_ip(const Request& req, const std::vector<std::string>& trusted_proxies) {
   std::string address = req.remote_addr;
   if (trusted_proxies.empty() || !is_trusted(address, trusted_proxies)) return address;
   std::string forwarded;

@@ -40,7 +40,7 @@ class ApiError : public std::runtime_error {
 // a non-object, an unknown field or a wrong type: 400 naming the field. Not JSON at all: 415.
 class JsonBody {
  public:
-  JsonBody(const httplib::Request& req, std::initializer_list<std::string_view> allowed_fields);
+  JsonBody(const Request& req, std::initializer_list<std::string_view> allowed_fields);
 
   bool has(std::string_view field) const;
   // Present and null.
@@ -79,7 +79,7 @@ struct PageRequest {
   int limit = 50;
   std::optional<std::string> after_id;
 };
-PageRequest read_page(const httplib::Request& req);
+PageRequest read_page(const Request& req);
 // The cursor for the page after the one that ended with `last_id`.
 std::string encode_cursor(std::string_view last_id);
 // {"data":[…],"next_cursor":…}: `rows` (a JSON array of objects with "id") holds up to limit+1
@@ -91,7 +91,7 @@ nlohmann::json page_schema(const nlohmann::json& item_schema);
 std::vector<QueryParam> page_query();
 
 // A query-string parameter, or nullopt when absent/empty; 400 when longer than max_length.
-std::optional<std::string> query_param(const httplib::Request& req, const char* name, size_t max_length = 256);
+std::optional<std::string> query_param(const Request& req, const char* name, size_t max_length = 256);
 
 // ISO-8601 with milliseconds, or null.
 nlohmann::json timestamp_json(const std::optional<int64_t>& epoch_ms);
@@ -125,10 +125,10 @@ using ApiHandler = std::function<void(ApiRequest&)>;
 Handler api_handler(app::App& app, ApiHandler handler);
 
 // The credential of a request: Authorization: Bearer …, else X-API-Key. Empty when none.
-std::string presented_credential(const httplib::Request& req);
+std::string presented_credential(const Request& req);
 
 // The client's address: the peer, or when the peer is a trusted proxy, the nearest untrusted
 // address of X-Forwarded-For.
-std::string client_ip(const httplib::Request& req, const std::vector<std::string>& trusted_proxies);
+std::string client_ip(const Request& req, const std::vector<std::string>& trusted_proxies);
 
 }  // namespace mcp::http

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "util/json_limits.h"
+
 namespace mcp::http {
 
 ProbeResult probe_health(const std::string& url) {
@@ -28,15 +30,16 @@ ProbeResult probe_health(const std::string& url) {
     return result;
   }
   result.status = response->status;
-  auto body = nlohmann::json::parse(response->body, nullptr, false);
+  // The answer of whatever listens at --url: parsed with a small depth limit like any outside input.
+  auto body = util::parse_json_limited(response->body, 8).value;
   std::string status = body.is_object() ? body.value("status", std::string()) : std::string();
   result.healthy = response->status == 200 && status == "ok";
   result.summary = std::string(result.healthy ? "healthy" : "unhealthy") + ": " + std::to_string(response->status);
   if (body.is_object() && body.contains("database") && body["database"].is_object()) {
     result.summary += " database " + body["database"].value("status", std::string("?"));
   }
-  if (body.is_object() && body.contains("detail") && body["detail"].is_string()) {
-    result.summary += " (" + body["detail"].get<std::string>() + ")";
+  if (body.is_object() && body.contains("reason") && body["reason"].is_string()) {
+    result.summary += " (" + body["reason"].get<std::string>() + ")";
   }
   return result;
 }

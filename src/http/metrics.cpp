@@ -1,5 +1,6 @@
 #include "http/metrics.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
@@ -17,7 +18,7 @@ constexpr size_t kUnmatchedSlot = kMaxPatterns;     // route="unmatched": no pat
 constexpr size_t kOverflowSlot = kMaxPatterns + 1;  // route="other"
 constexpr size_t kSlots = kMaxPatterns + 2;
 
-// httplib answers 400 to any other method before routing; OTHER is there for safety only.
+// Any other method (the front passes every token method to the router) counts as OTHER.
 constexpr std::array<std::string_view, 8> kMethods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "OTHER"};
 
 constexpr int kMinStatus = 100;
@@ -50,6 +51,9 @@ struct Registry {
   std::array<std::array<std::atomic<StatusCounters*>, kMethods.size()>, kSlots> requests{};
   std::array<Histogram, kSlots> durations{};
   std::array<std::atomic<uint64_t>, kWebhookOutcomes.size()> webhooks{};
+  std::atomic<int64_t> connections_open{0};
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> connections_timed_out{0};
 };
 
 // Constant-initialised (zeroed, in .bss): usable from any thread at any time, no start-up order.
@@ -201,6 +205,37 @@ void record_webhook_outcome(std::string_view outcome) {
   }
 }
 
+void record_connection_opened() { g_registry.connections_open.fetch_add(1, std::memory_order_relaxed); }
+void record_connection_closed() { g_registry.connections_open.fetch_sub(1, std::memory_order_relaxed); }
+void record_connection_refused() { g_registry.connections_refused.fetch_add(1, std::memory_order_relaxed); }
+void record_connection_timed_out() { g_registry.connections_timed_out.fetch_add(1, std::memory_order_relaxed); }
+namespace {
+void append_gauge(std::string& out, const char* name, const char* type, const char* help, double value) {
+  append_header(out, name, type, help);
+  out.append(name).append(" ");
+  append_number(out, value);
+  out.append("\n");
+}
+
+void append_backup(std::string& out, const BackupGauges& backup) {
+  append_gauge(out, "mcp_admin_backup_runs_total", "counter", "Scheduled backup runs since start.",
+               static_cast<double>(backup.runs));
+  append_gauge(out, "mcp_admin_backup_failures_total", "counter", "Scheduled backup runs that failed.",
+               static_cast<double>(backup.failures));
+  append_gauge(out, "mcp_admin_backup_last_success", "gauge", "1 when the last scheduled backup succeeded, 0 when not.",
+               backup.last_ok ? 1 : 0);
+  append_gauge(out, "mcp_admin_backup_last_run_timestamp_seconds", "gauge",
+               "When the last scheduled backup ended (Unix time; 0 before the first).", backup.last_run_timestamp);
+  append_gauge(out, "mcp_admin_backup_last_success_timestamp_seconds", "gauge",
+               "When the last good scheduled backup was written (Unix time; 0 before the first).",
+               backup.last_success_timestamp);
+  append_gauge(out, "mcp_admin_backup_last_duration_seconds", "gauge", "Duration of the last scheduled backup.",
+               backup.last_duration_seconds);
+  append_gauge(out, "mcp_admin_backup_last_size_bytes", "gauge", "Size of the last good scheduled backup.",
+               static_cast<double>(backup.last_bytes));
+}
+}  // namespace
+
 double process_uptime_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - g_started).count();
 }
@@ -218,6 +253,21 @@ std::string render_metrics(const std::vector<std::string>& patterns, const Scrap
     append_number(out, g_registry.webhooks[idx].load(std::memory_order_relaxed));
     out.append("\n");
   }
+
+  append_header(out, "mcp_admin_http_connections_open", "gauge", "HTTP connections open now (idle ones included).");
+  out.append("mcp_admin_http_connections_open ");
+  append_number(out, static_cast<uint64_t>(std::max<int64_t>(0, g_registry.connections_open.load(std::memory_order_relaxed))));
+  out.append("\n");
+  append_header(out, "mcp_admin_http_connections_refused_total", "counter",
+                "Connections refused (503, closed) because --max-connections were open.");
+  out.append("mcp_admin_http_connections_refused_total ");
+  append_number(out, g_registry.connections_refused.load(std::memory_order_relaxed));
+  out.append("\n");
+  append_header(out, "mcp_admin_http_connections_timed_out_total", "counter",
+                "Connections closed at a deadline: header, body, idle keep-alive or write.");
+  out.append("mcp_admin_http_connections_timed_out_total ");
+  append_number(out, g_registry.connections_timed_out.load(std::memory_order_relaxed));
+  out.append("\n");
 
   append_header(out, "mcp_admin_database_up", "gauge",
                 "1 when the database answered a round trip during this scrape, 0 when not.");
@@ -239,6 +289,26 @@ std::string render_metrics(const std::vector<std::string>& patterns, const Scrap
   out.append("mcp_admin_uptime_seconds ");
   append_number(out, gauges.uptime_seconds);
   out.append("\n");
+
+  if (gauges.clerk_sync_finished) {
+    append_header(out, "mcp_admin_clerk_sync_last_run_timestamp_seconds", "gauge",
+                  "When the last background clerk sync finished (Unix time), whichever instance ran it.");
+    out.append("mcp_admin_clerk_sync_last_run_timestamp_seconds ");
+    append_number(out, gauges.clerk_sync_finished_at_seconds);
+    out.append("\n");
+    append_header(out, "mcp_admin_clerk_sync_last_run_success", "gauge", "1 when the last background clerk sync succeeded.");
+    out.append("mcp_admin_clerk_sync_last_run_success ").append(gauges.clerk_sync_ok ? "1" : "0").append("\n");
+    append_header(out, "mcp_admin_clerk_sync_last_run_objects", "gauge",
+                  "Objects of the last background clerk sync: read, applied, unchanged, pruned, invalid; changes made.");
+    for (const auto& [kind, value] : gauges.clerk_sync_counts) {
+      out.append("mcp_admin_clerk_sync_last_run_objects{kind=\"");
+      append_label_value(out, kind);
+      out.append("\"} ");
+      append_number(out, value);
+      out.append("\n");
+    }
+  }
+  if (gauges.backup) append_backup(out, *gauges.backup);
   return out;
 }
 

@@ -107,6 +107,9 @@ json operation(const Route& route, const std::string& id) {
   json success = {{"description", status_title(doc.success_status)}};
   if (doc.success_status != 204 && !doc.response_schema.is_null()) {
     success["content"] = {{doc.response_content_type, {{"schema", doc.response_schema}}}};
+    for (const std::string& type : doc.other_response_content_types) {
+      success["content"][type] = {{"schema", doc.response_schema}};
+    }
   }
   if (!doc.response_headers.empty()) {
     json headers = json::object();
@@ -123,13 +126,21 @@ json operation(const Route& route, const std::string& id) {
     responses[std::to_string(status)] = std::move(other);
   }
   responses[std::to_string(doc.success_status)] = std::move(success);
+  for (int status : doc.bodiless_statuses) responses[std::to_string(status)] = {{"description", status_title(status)}};
 
-  // Every route can fail with a problem; which ones follow from what the route reads.
-  std::set<int> errors = {500};
-  if (has_body || !doc.query.empty()) errors.insert(400);
-  if (has_body) errors.insert(413);
+  // Every route can fail with a problem; which ones follow from what the route reads: a body (400
+  // unreadable, 413 over 1 MiB; the admin API's JSON bodies 415 for another Content-Type), a path
+  // parameter (404), a credential (401, 403, 404 for what it may not see; 503 when the database
+  // that holds the keys cannot be read).
+  // The front answers any request before it is routed (README "What the server holds"): 400 for
+  // framing (a GET with a body, Content-Length with Transfer-Encoding), 408 at a deadline, 414 and
+  // 431 for a long target or header, 503 beyond --max-connections, 505 for another HTTP version;
+  // with a body also 413 and 501 (a Transfer-Encoding other than chunked).
+  std::set<int> errors = {400, 408, 414, 431, 500, 503, 505};
+  if (has_body) errors.insert({413, 501});
+  if (has_body && doc.authenticated) errors.insert(415);
   if (has_path_parameters) errors.insert(404);
-  if (doc.authenticated) errors.insert({401, 403, 404});
+  if (doc.authenticated) errors.insert({401, 403, 404, 503});
   errors.insert(doc.error_statuses.begin(), doc.error_statuses.end());
   errors.erase(doc.success_status);
   for (int status : doc.other_success_statuses) errors.erase(status);

@@ -1,7 +1,5 @@
 #include "http/problem.h"
 
-#include <httplib.h>
-
 namespace mcp::http {
 
 const char* status_title(int status) {
@@ -20,11 +18,11 @@ const char* status_title(int status) {
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
-    default: return httplib::detail::status_message(status);
+    default: return status_reason(status);
   }
 }
 
-void send_problem(httplib::Response& res, int status, std::string_view detail, const nlohmann::json& extra,
+void send_problem(Response& res, int status, std::string_view detail, const nlohmann::json& extra,
                   std::string_view title) {
   nlohmann::ordered_json body = {{"type", "about:blank"},
                          {"title", title.empty() ? std::string(status_title(status)) : std::string(title)},

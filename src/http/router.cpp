@@ -54,7 +54,7 @@ int Router::take_matched_pattern() {
   return matched;
 }
 
-void Router::dispatch(const httplib::Request& req, httplib::Response& res) const {
+void Router::dispatch(const Request& req, Response& res) const {
   t_matched_pattern = kNoRoute;
   std::vector<std::string_view> path = split_path(req.path);
   std::string_view method = req.method == "HEAD" ? std::string_view("GET") : std::string_view(req.method);

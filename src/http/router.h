@@ -7,16 +7,17 @@
 #include <string_view>
 #include <vector>
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
+
+#include "http/request.h"
 
 namespace mcp::http {
 
 using PathParams = std::map<std::string, std::string, std::less<>>;
 
 struct RequestContext {
-  const httplib::Request& req;
-  httplib::Response& res;
+  const Request& req;
+  Response& res;
   PathParams params;
 };
 
@@ -48,6 +49,8 @@ struct RouteDoc {
   std::vector<ResponseHeader> response_headers = {};  // set on success
   nlohmann::json response_schema = {};         // JSON Schema of the success body; null when none
   std::string response_content_type = "application/json";  // of the success body (/metrics: text/plain)
+  std::vector<std::string> other_response_content_types = {};  // the success body may be these too (CSS beside JS)
+  std::vector<int> bodiless_statuses = {};     // answered without a body (304 Not Modified)
   std::vector<int> error_statuses = {};        // problem statuses beyond the usual ones (503, 409, ...)
   bool api_key_header = false;                 // also takes X-API-Key instead of Authorization (the gateway)
 };
@@ -68,7 +71,7 @@ class Router {
 
   // Runs the matching route; answers 404 (no such path) or 405 with Allow (path exists, not this method).
   // HEAD is served by the GET route.
-  void dispatch(const httplib::Request& req, httplib::Response& res) const;
+  void dispatch(const Request& req, Response& res) const;
 
   const std::vector<Route>& routes() const { return routes_; }
 

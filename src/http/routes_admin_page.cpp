@@ -73,7 +73,7 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
   return false;
 }
 
-void set_security_headers(httplib::Response& res) {
+void set_security_headers(Response& res) {
   res.set_header("Content-Security-Policy", kContentSecurityPolicy);
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("Referrer-Policy", "no-referrer");
@@ -93,10 +93,12 @@ void send_asset(RequestContext& ctx, const Asset& asset) {
   ctx.res.set_content(asset.bytes.data(), asset.bytes.size(), asset.content_type);
 }
 
-RouteDoc page_doc(std::string content_type, std::string description, std::vector<int> errors = {}) {
+RouteDoc page_doc(std::vector<std::string> content_types, std::string description, std::vector<int> errors = {}) {
   RouteDoc doc;
   doc.tag = "admin page";
-  doc.response_content_type = std::move(content_type);
+  doc.response_content_type = content_types.front();
+  doc.other_response_content_types.assign(content_types.begin() + 1, content_types.end());
+  doc.bodiless_statuses = {304};  // If-None-Match names the ETag
   doc.response_schema = {{"type", "string"}, {"description", std::move(description)}};
   doc.error_statuses = std::move(errors);
   return doc;
@@ -116,7 +118,7 @@ void add_admin_page_routes(Router& router) {
         }
         send_asset(ctx, index->second);
       },
-      page_doc("text/html", "The admin page (HTML); 304 when If-None-Match names its ETag"));
+      page_doc({"text/html"}, "The admin page (HTML); 304 when If-None-Match names its ETag"));
 
   router.add(
       "GET", "/assets/{file}", "A script or stylesheet of the admin page",
@@ -129,7 +131,7 @@ void add_admin_page_routes(Router& router) {
         }
         send_asset(ctx, asset->second);
       },
-      page_doc("text/javascript", "The file's bytes (JavaScript or CSS); 304 when If-None-Match names its ETag"));
+      page_doc({"text/javascript", "text/css"}, "The file's bytes (JavaScript or CSS); 304 when If-None-Match names its ETag"));
 }
 
 }  // namespace mcp::http

@@ -73,7 +73,7 @@ bool plausible_value(std::string_view text) {
   });
 }
 
-std::optional<std::string> filter_param(const httplib::Request& req, const char* name) {
+std::optional<std::string> filter_param(const Request& req, const char* name) {
   auto value = query_param(req, name, 128);
   if (value && !plausible_value(*value)) {
     throw ApiError(400, std::string(name) + " must be an id or an action name (letters, digits, _ - . :).");
@@ -81,7 +81,7 @@ std::optional<std::string> filter_param(const httplib::Request& req, const char*
   return value;
 }
 
-std::optional<int64_t> time_param(const httplib::Request& req, const char* name) {
+std::optional<int64_t> time_param(const Request& req, const char* name) {
   auto value = query_param(req, name, 64);
   if (!value) return std::nullopt;
   auto ms = util::parse_iso8601_ms(*value);
@@ -104,7 +104,7 @@ bool looks_like_uuid(std::string_view text) {
 
 void list_audit_logs(ApiRequest& r) {
   const domain::Principal& principal = r.principal;
-  const httplib::Request& req = r.ctx.req;
+  const Request& req = r.ctx.req;
   PageRequest page = read_page(req);
   if (page.after_id && !looks_like_uuid(*page.after_id)) {
     throw ApiError(400, "cursor is not one this server gave out: pass next_cursor from the previous page unchanged.");

@@ -5,8 +5,9 @@
 //
 //   200 allowed: X-MCP-Organization (absent for a platform-admin key), X-MCP-User (users only),
 //       X-MCP-Role, X-MCP-Server; body {"allowed":true,"organization_id","user_id","role","server","config"}
-//   400 no server named (neither ?server= nor a /mcp/SLUG/… forwarded URI), a malformed one, or
-//       forwarded-URI headers that disagree
+//   400 no server named (neither ?server= nor a /mcp/SLUG/… forwarded URI), a malformed one,
+//       forwarded-URI headers that disagree, or a ?server= that names another server than the
+//       forwarded URI (which decides when present)
 //   401 + WWW-Authenticate: Bearer — no credential; unknown, expired or revoked key; bad or expired
 //       token; a token's user not known here
 //   403 deleted user or organization, not a member, VIEWER, unknown or inactive server, service not
@@ -33,21 +34,19 @@ namespace {
 
 constexpr std::array<const char*, 3> kForwardedUriHeaders = {"X-Forwarded-Uri", "X-Original-URI", "X-Original-URL"};
 
-void deny(httplib::Response& res, int status, const std::string& detail) {
+void deny(Response& res, int status, const std::string& detail) {
   if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
   res.set_header("Cache-Control", "no-store");
   send_problem(res, status, detail, {{"allowed", false}});
 }
 
-// The slug the request is about: ?server=, else the forwarded URI headers (each one present must
-// name the same server). Sends 400 and returns nullopt when there is none or it is malformed.
-std::optional<std::string> requested_slug(const httplib::Request& req, httplib::Response& res) {
-  if (req.has_param("server") && !req.get_param_value("server").empty()) {
-    const std::string& slug = req.get_param_value("server");
-    if (domain::is_server_slug(slug)) return slug;
-    deny(res, 400, "server must be an MCP server's slug: 1 to 128 of the characters A-Z a-z 0-9 . _ ~ -.");
-    return std::nullopt;
-  }
+// The slug the request is about. A forwarded URI (X-Forwarded-Uri, X-Original-URI, X-Original-URL)
+// is the truth when present: it is the request the proxy routes, while ?server= may be the client's
+// own query string passed through (Caddy's forward_auth does), so a ?server= naming another server
+// is refused rather than believed. Each forwarded header present must name the same server.
+// Without one, ?server=. Sends 400 and returns nullopt when there is none, it is malformed, or they
+// disagree.
+std::optional<std::string> requested_slug(const Request& req, Response& res) {
   std::optional<std::string> found;
   const char* found_in = nullptr;
   for (const char* header : kForwardedUriHeaders) {
@@ -68,12 +67,25 @@ std::optional<std::string> requested_slug(const httplib::Request& req, httplib::
     found = std::move(slug);
     found_in = header;
   }
-  if (!found) {
-    deny(res, 400,
-         "No MCP server given: pass ?server=SLUG, or forward the request's URI (/mcp/SLUG/…) in X-Forwarded-Uri, "
-         "X-Original-URI or X-Original-URL.");
+  const bool has_server_param = req.has_param("server") && !req.get_param_value("server").empty();
+  if (found) {
+    if (has_server_param && req.get_param_value("server") != *found) {
+      deny(res, 400, std::string("?server= names another MCP server than ") + found_in +
+                         " (the request's own URI, which decides): drop ?server= from the proxy's auth request.");
+      return std::nullopt;
+    }
+    return found;
   }
-  return found;
+  if (has_server_param) {
+    const std::string& slug = req.get_param_value("server");
+    if (domain::is_server_slug(slug)) return slug;
+    deny(res, 400, "server must be an MCP server's slug: 1 to 128 of the characters A-Z a-z 0-9 . _ ~ -.");
+    return std::nullopt;
+  }
+  deny(res, 400,
+       "No MCP server given: pass ?server=SLUG, or forward the request's URI (/mcp/SLUG/…) in X-Forwarded-Uri, "
+       "X-Original-URI or X-Original-URL.");
+  return std::nullopt;
 }
 
 nlohmann::json response_schema() {
@@ -136,7 +148,7 @@ void add_gateway_routes(Router& router, app::App& app) {
           deny(ctx.res, outcome->status, outcome->detail);
           return;
         }
-        httplib::Response& res = ctx.res;
+        Response& res = ctx.res;
         if (!outcome->organization_id.empty()) res.set_header("X-MCP-Organization", outcome->organization_id);
         if (!outcome->user_id.empty()) res.set_header("X-MCP-User", outcome->user_id);
         res.set_header("X-MCP-Role", outcome->role);

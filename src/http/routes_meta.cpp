@@ -48,8 +48,33 @@ void add_meta_routes(Router& router, app::App& app) {
       "GET", "/metrics", "Prometheus metrics: requests by route pattern, latencies, webhook outcomes, database",
       [&router, &app](RequestContext& ctx) {
         app::HealthReport report = app.check_health();
-        ScrapeGauges gauges{report.healthy, report.latency_ms / 1000, kVersion,
-                            std::string(storage::engine_name(app.database().engine())), process_uptime_seconds()};
+        ScrapeGauges gauges;
+        gauges.database_up = report.healthy;
+        gauges.database_ping_seconds = report.latency_ms / 1000;
+        gauges.version = kVersion;
+        gauges.engine = storage::engine_name(app.database().engine());
+        gauges.uptime_seconds = process_uptime_seconds();
+        if (report.clerk_sync && report.clerk_sync->last_finished_at) {
+          gauges.clerk_sync_finished = true;
+          gauges.clerk_sync_finished_at_seconds = static_cast<double>(*report.clerk_sync->last_finished_at) / 1000;
+          gauges.clerk_sync_ok = report.clerk_sync->last_outcome == "ok";
+          nlohmann::json counts = nlohmann::json::parse(report.clerk_sync->last_counts, nullptr, false);
+          if (counts.is_object()) {
+            for (const auto& [kind, value] : counts.items()) {
+              if (value.is_number()) gauges.clerk_sync_counts.emplace_back(kind, value.get<double>());
+            }
+          }
+        }
+        if (const auto* backups = app.backups()) {
+          app::BackupStatus status = backups->status();
+          gauges.backup = BackupGauges{status.runs,
+                                       status.failures,
+                                       status.last_ok,
+                                       status.last_run_at.value_or(0) / 1000.0,
+                                       status.last_success_at.value_or(0) / 1000.0,
+                                       status.last_duration_seconds,
+                                       status.last_bytes};
+        }
         ctx.res.set_header("Cache-Control", "no-store");
         ctx.res.set_content(render_metrics(router.patterns(), gauges), kMetricsContentType);
       },

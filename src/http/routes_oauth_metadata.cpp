@@ -42,6 +42,7 @@ RouteDoc metadata_doc() {
   RouteDoc doc;
   doc.tag = "oauth";
   doc.response_schema = metadata_schema();
+  doc.error_statuses = {404};  // also without path parameters: when the settings are missing
   return doc;
 }
 

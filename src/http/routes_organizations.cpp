@@ -211,9 +211,11 @@ void add_member(ApiRequest& r) {
     if (storage::find_live_membership(session, organization.id, user->id)) {
       throw ApiError(409, "The user is already a member; change the role with PATCH instead.");
     }
-    // A member of another organization is that organization's to know about: to an organization's
-    // ADMIN it answers exactly as an unknown user does (DESIGN.md §7). Only the platform may add them.
-    if (!r.principal.platform_admin && !storage::list_organizations_of_user(session, user->id, std::nullopt, 1).empty()) {
+    // Memberships come from Clerk: an organization's ADMIN may only add back a user whom Clerk put in
+    // this organization (a membership row, live or removed). Anyone else answers exactly as an
+    // unknown user does, so an ADMIN can neither probe nor claim (and then read) users of other
+    // organizations or of none (DESIGN.md §7). The platform may add anyone.
+    if (!r.principal.platform_admin && !storage::has_membership_row(session, organization.id, user->id)) {
       throw ApiError(404, "There is no such user.");
     }
     storage::MembershipRecord membership;

@@ -1,7 +1,9 @@
 // /api/v1/sessions: a user's session and its active organization (DESIGN.md §4.2, §5 `sessions`).
 //
 //   POST   /api/v1/sessions        create or update: a Clerk user their own (by the token's sid);
-//                                  an ADMIN key for members of its organization; a platform key for anyone
+//                                  an ADMIN key for members of its organization; a platform key for anyone.
+//                                  A clerk_session_id is bound (a row created for it) only by its own
+//                                  token or the platform; an ADMIN key may update a row already bound
 //   GET    /api/v1/sessions        own sessions; an ADMIN's organization's; a platform key all
 //   DELETE /api/v1/sessions/{id}   revoke
 //
@@ -89,7 +91,7 @@ struct SessionChange {
   std::optional<int64_t> expires_at;            // nullopt with expiry_given: no expiry
 };
 
-SessionChange read_change(const httplib::Request& req, int64_t now_ms) {
+SessionChange read_change(const Request& req, int64_t now_ms) {
   JsonBody body(req, {"user_id", "organization_id", "clerk_session_id", "metadata", "expires_in", "expires_at"});
   SessionChange change;
   change.user_id = body.string("user_id", false, 128);
@@ -209,6 +211,15 @@ void create_or_update_session(ApiRequest& r) {
 
     std::optional<storage::SessionRecord> existing;
     if (change.clerk_session_id) existing = storage::find_session_by_clerk_session_id(db, *change.clerk_session_id);
+    if (!existing && change.clerk_session_id && !is_user && !principal.platform_admin) {
+      // Binding a Clerk session id says "this sid is that user's": only the user's own token (whose
+      // sid it is) or the platform may say so. An ADMIN key that could would bind anyone's sid, even
+      // another tenant's user's, to its member, and that user's own session would never resolve.
+      throw ApiError(403,
+                     "Binding a Clerk session (clerk_session_id) takes that session's own token (its sid) or the "
+                     "platform admin; an organization's API key creates sessions without one, or updates a session "
+                     "already bound.");
+    }
     if (!existing) {
       storage::SessionRecord record;
       record.user_id = user.id;

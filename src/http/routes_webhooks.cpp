@@ -13,8 +13,8 @@ namespace mcp::http {
 
 namespace {
 
-// svix-* or the Standard Webhooks webhook-* names; httplib matches header names case-insensitively.
-std::string header_either(const httplib::Request& req, const char* svix_name, const char* standard_name) {
+// svix-* or the Standard Webhooks webhook-* names; header names match case-insensitively.
+std::string header_either(const Request& req, const char* svix_name, const char* standard_name) {
   std::string value = req.get_header_value(svix_name);
   return value.empty() ? req.get_header_value(standard_name) : value;
 }
@@ -35,7 +35,7 @@ const char* outcome_name(domain::DeliveryOutcome outcome) {
 void add_webhook_routes(Router& router, app::App& app) {
   router.add("POST", "/api/webhooks/clerk", "Clerk webhook (Svix-signed): sync users, organizations, memberships",
              [&app](RequestContext& ctx) {
-               const httplib::Request& req = ctx.req;
+               const Request& req = ctx.req;
                std::string request_id = ctx.res.get_header_value("X-Request-Id");
                const domain::WebhookVerifier* verifier = app.webhook_verifier();
                if (!verifier) {

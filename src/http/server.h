@@ -1,7 +1,8 @@
 #pragma once
-// The HTTP server: cpp-httplib set up for keep-alive load (TCP_NODELAY, a thread per kept-alive
-// connection, a raised listen backlog, a bounded queue), every response an RFC 9457 problem on
-// error, one log line per request with its request id.
+// The HTTP server: the route table behind the front (front.h: an epoll loop that owns the
+// connections, a worker pool that runs complete requests), TLS with a certificate re-read on
+// SIGHUP, systemd socket activation, every error an RFC 9457 problem, one log line per request
+// with its request id.
 #include <memory>
 #include <string>
 
@@ -13,13 +14,14 @@ namespace mcp::http {
 
 class HttpServer {
  public:
+  // Throws std::runtime_error when the TLS certificate or key cannot be loaded.
   explicit HttpServer(app::App& app);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds host:port from the configuration (port 0: a free one). Throws std::runtime_error with the
-  // reason when it cannot.
+  // Binds host:port from the configuration (port 0: a free one), or takes the listening socket
+  // systemd passed (LISTEN_FDS). Throws std::runtime_error with the reason when it cannot.
   void bind();
 
   // "http://127.0.0.1:43127": the URL clients use, with the port actually bound.
@@ -30,6 +32,10 @@ class HttpServer {
 
   // Stops accepting; safe from another thread.
   void stop();
+
+  // Re-reads the TLS certificate and key (SIGHUP): new connections get the new pair, open ones
+  // keep theirs; a pair that does not load is logged and the old one kept. No-op without TLS.
+  void reload_tls();
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "util/ids.h"
+#include "util/json_limits.h"
 #include "util/time.h"
 
 namespace mcp::storage {
@@ -81,7 +82,7 @@ AuditRecord audit_from(const Row& row) {
   record.action = row.text(4);
   record.target_type = row.opt_text(5);
   record.target_id = row.opt_text(6);
-  record.changes = nlohmann::json::parse(row.text(7), nullptr, false);
+  record.changes = util::parse_json_limited(row.text(7), util::kMaxStoredJsonDepth).value;
   if (record.changes.is_discarded()) record.changes = nlohmann::json::object();
   record.ip = row.opt_text(8);
   record.user_agent = row.opt_text(9);

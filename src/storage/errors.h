@@ -37,11 +37,37 @@ class Conflict : public StorageError {
   using StorageError::StorageError;
 };
 
+// What kind of unavailability, in a fixed vocabulary that is safe to show anyone (health's
+// "reason"): the message says where (host, user, database, file path), the reason only what kind.
+enum class UnavailableReason { Unavailable, Unreachable, Busy, IoError, DiskFull, ReadOnly, Corrupt, FileRemoved, FileReplaced, Closing };
+
+// The reason's name as /api/health answers it: "unreachable", "file_replaced", …
+inline const char* unavailable_reason_name(UnavailableReason reason) {
+  switch (reason) {
+    case UnavailableReason::Unreachable: return "unreachable";
+    case UnavailableReason::Busy: return "busy";
+    case UnavailableReason::IoError: return "io_error";
+    case UnavailableReason::DiskFull: return "disk_full";
+    case UnavailableReason::ReadOnly: return "read_only";
+    case UnavailableReason::Corrupt: return "corrupt";
+    case UnavailableReason::FileRemoved: return "file_removed";
+    case UnavailableReason::FileReplaced: return "file_replaced";
+    case UnavailableReason::Closing: return "closing";
+    case UnavailableReason::Unavailable: break;
+  }
+  return "unavailable";
+}
+
 // The database cannot be reached or used right now (I/O error, disk full, file removed, server
 // down): retrying later may succeed. HTTP maps it to 503.
 class Unavailable : public StorageError {
  public:
-  using StorageError::StorageError;
+  explicit Unavailable(const std::string& message, UnavailableReason reason = UnavailableReason::Unavailable)
+      : StorageError(message), reason_(reason) {}
+  UnavailableReason reason() const { return reason_; }
+
+ private:
+  UnavailableReason reason_;
 };
 
 // The schema in the database does not match what this binary expects (drift, pending migrations).

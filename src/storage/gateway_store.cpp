@@ -23,8 +23,9 @@ constexpr Query kFindGatewayKey{
 constexpr Query kFindGatewayUserByOrganization{
     "find_gateway_user_by_organization",
     "SELECT u.id, u.deleted_at, o.id, o.deleted_at, m.role, NULL, "
-    MCP_GATEWAY_SERVER_COLUMNS
+    MCP_GATEWAY_SERVER_COLUMNS ", cs.clerk_status"
     " FROM users u"
+    " LEFT JOIN sessions cs ON cs.clerk_session_id = $4"
     " LEFT JOIN organizations o ON o.clerk_id = $2"
     " LEFT JOIN organization_memberships m ON m.organization_id = o.id AND m.user_id = u.id AND m.deleted_at IS NULL"
     MCP_GATEWAY_SERVER_JOINS("o.id", "$3")
@@ -33,8 +34,9 @@ constexpr Query kFindGatewayUserByOrganization{
 constexpr Query kFindGatewayUserBySession{
     "find_gateway_user_by_session",
     "SELECT u.id, u.deleted_at, o.id, o.deleted_at, m.role, se.expires_at, "
-    MCP_GATEWAY_SERVER_COLUMNS
+    MCP_GATEWAY_SERVER_COLUMNS ", cs.clerk_status"
     " FROM users u"
+    " LEFT JOIN sessions cs ON cs.clerk_session_id = $2"
     " LEFT JOIN sessions se ON se.clerk_session_id = $2 AND se.user_id = u.id AND se.revoked_at IS NULL"
     " AND (se.expires_at IS NULL OR se.expires_at > $3)"
     " LEFT JOIN organizations o ON o.id = se.organization_id"
@@ -63,6 +65,7 @@ GatewayUserRow user_from(const Row& row) {
   user.membership_role = row.opt_text(4);
   user.session_expires_at = row.opt_int64(5);
   user.server = server_from(row, 6);
+  user.session_clerk_status = row.opt_text(10);
   return user;
 }
 
@@ -88,8 +91,9 @@ std::optional<GatewayKeyRow> find_gateway_key(Session& session, const std::strin
 
 std::optional<GatewayUserRow> find_gateway_user_by_organization(Session& session, const std::string& clerk_user_id,
                                                                 const std::string& clerk_organization_id,
+                                                                const std::string& clerk_session_id,
                                                                 const std::string& slug) {
-  Value params[] = {clerk_user_id, clerk_organization_id, slug};
+  Value params[] = {clerk_user_id, clerk_organization_id, slug, clerk_session_id};
   Rows rows = session.query(kFindGatewayUserByOrganization, params);
   if (rows.empty()) return std::nullopt;
   return user_from(rows.front());

@@ -42,13 +42,16 @@ struct GatewayUserRow {
   std::optional<int64_t> organization_deleted_at;
   std::optional<std::string> membership_role;  // the user's live membership in it
   std::optional<int64_t> session_expires_at;   // by_session only: the session's end
+  std::optional<std::string> session_clerk_status;  // the token's session (sid) as Clerk's events left it
   GatewayServerRow server;
 };
 
 // The user with this Clerk id, the organization with Clerk id `clerk_organization_id` (a token's
-// org claim), the user's live membership in it, the server and the service; nullopt: no such user.
+// org claim), the user's live membership in it, the server and the service, and the status of the
+// token's Clerk session `clerk_session_id` ("" when it has none); nullopt: no such user.
 std::optional<GatewayUserRow> find_gateway_user_by_organization(Session& session, const std::string& clerk_user_id,
                                                                 const std::string& clerk_organization_id,
+                                                                const std::string& clerk_session_id,
                                                                 const std::string& slug);
 
 // As above, the organization being the active one of the user's live session `clerk_session_id`

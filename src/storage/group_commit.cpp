@@ -27,7 +27,7 @@ void GroupCommitWriter::write(const std::function<void(Session&)>& fn) {
   {
     std::unique_lock lock(mutex_);
     space_.wait(lock, [&] { return queue_.size() < options_.max_queued || stopping_; });
-    if (stopping_) throw Unavailable("the database is closing; the write was not made");
+    if (stopping_) throw Unavailable("the database is closing; the write was not made", UnavailableReason::Closing);
     queue_.push_back(&job);
   }
   ready_.notify_one();
@@ -106,6 +106,16 @@ void GroupCommitWriter::run_batch(BatchConnection& conn, const std::vector<Job*>
       try {
         conn.rollback_to_savepoint();
       } catch (...) {
+        // The failed write could not be undone alone: what the transaction holds now is unknown
+        // (PostgreSQL: it may be aborted, and its COMMIT would roll everything back). Abort the
+        // whole batch; no write of it is acknowledged, and each caller answers 5xx / retries.
+        conn.rollback();
+        finish(job->done, error);
+        auto aborted = std::make_exception_ptr(
+            Unavailable("the write was rolled back with its batch: undoing another write of the batch failed"));
+        for (Job* earlier : applied) finish(earlier->done, aborted);
+        for (size_t rest = idx + 1; rest < batch.size(); ++rest) finish(batch[rest]->done, aborted);
+        return;
       }
       finish(job->done, error);
     }

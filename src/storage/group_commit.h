@@ -27,7 +27,7 @@ class BatchConnection {
   virtual void savepoint() = 0;              // before each write
   virtual void release_savepoint() = 0;      // after a write that succeeded
   virtual void rollback_to_savepoint() = 0;  // after a write that failed: undo it alone
-  virtual void commit() = 0;                 // durable when it returns
+  virtual void commit() = 0;                 // durable when it returns; throws when nothing was committed
   virtual void rollback() noexcept = 0;
   // True when the engine abandoned the whole transaction (SQLite after an I/O error, PostgreSQL
   // after losing the connection): the writes applied before are lost too.
@@ -47,7 +47,9 @@ class GroupCommitWriter {
   ~GroupCommitWriter();
 
   // Runs fn in its own savepoint in a shared transaction; returns after the commit, or rethrows
-  // fn's exception (only fn's changes rolled back) or the commit's.
+  // fn's exception (only fn's changes rolled back) or the commit's. When a failed write cannot be
+  // rolled back to its savepoint, the whole batch is rolled back: that write gets its own exception,
+  // every other write of the batch Unavailable (nothing of the batch was committed).
   void write(const std::function<void(Session&)>& fn);
 
   // Finishes queued writes, stops the thread, and closes the connection. Later writes throw Unavailable.

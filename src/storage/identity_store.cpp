@@ -1,6 +1,7 @@
 #include "storage/identity_store.h"
 
 #include "util/ids.h"
+#include "util/json_limits.h"
 #include "util/time.h"
 
 namespace mcp::storage {
@@ -29,6 +30,10 @@ constexpr Query kFindOrganizationByClerkId{
     "find_organization_by_clerk_id",
     "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at, created_at, "
     "updated_at FROM organizations WHERE clerk_id = $1"};
+constexpr Query kFindLiveOrganizationBySlug{
+    "find_live_organization_by_slug",
+    "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at, created_at, "
+    "updated_at FROM organizations WHERE slug = $1 AND deleted_at IS NULL"};
 constexpr Query kFindOrganization{
     "find_organization",
     "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at, created_at, "
@@ -64,6 +69,9 @@ constexpr Query kFindLiveMembership{
     "find_live_membership",
     "SELECT id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, clerk_updated_at, deleted_at, "
     "created_at, updated_at FROM organization_memberships WHERE organization_id = $1 AND user_id = $2 AND deleted_at IS NULL"};
+constexpr Query kHasMembershipRow{
+    "has_membership_row",
+    "SELECT id FROM organization_memberships WHERE organization_id = $1 AND user_id = $2 LIMIT 1"};
 constexpr Query kInsertMembership{
     "insert_membership",
     "INSERT INTO organization_memberships (id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, "
@@ -146,7 +154,7 @@ constexpr Query kUpdateMembershipRole{"update_membership_role",
                                       "WHERE id = $1 AND deleted_at IS NULL"};
 
 nlohmann::json parse_json_column(const Row& row, size_t idx) {
-  auto parsed = nlohmann::json::parse(row.text(idx), nullptr, false);
+  auto parsed = util::parse_json_limited(row.text(idx), util::kMaxStoredJsonDepth).value;
   return parsed.is_discarded() ? nlohmann::json::object() : parsed;
 }
 
@@ -248,6 +256,10 @@ std::optional<OrganizationRecord> find_organization_by_clerk_id(Session& session
   return find_one<OrganizationRecord>(session, kFindOrganizationByClerkId, {clerk_id}, organization_from);
 }
 
+std::optional<OrganizationRecord> find_live_organization_by_slug(Session& session, const std::string& slug) {
+  return find_one<OrganizationRecord>(session, kFindLiveOrganizationBySlug, {slug}, organization_from);
+}
+
 
 void insert_organization(Session& session, OrganizationRecord& organization) {
   organization.id = util::new_uuid_v7();
@@ -303,6 +315,11 @@ std::optional<MembershipRecord> find_membership_by_clerk_id(Session& session, co
 std::optional<MembershipRecord> find_live_membership(Session& session, const std::string& organization_id,
                                                      const std::string& user_id) {
   return find_one<MembershipRecord>(session, kFindLiveMembership, {organization_id, user_id}, membership_from);
+}
+
+bool has_membership_row(Session& session, const std::string& organization_id, const std::string& user_id) {
+  Value params[] = {organization_id, user_id};
+  return !session.query(kHasMembershipRow, params).empty();
 }
 
 void insert_membership(Session& session, MembershipRecord& membership) {

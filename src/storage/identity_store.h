@@ -73,6 +73,8 @@ bool soft_delete_user(Session& session, const std::string& id, int64_t at);
 
 std::optional<OrganizationRecord> find_organization_by_clerk_id(Session& session, const std::string& clerk_id);
 std::optional<OrganizationRecord> find_organization(Session& session, const std::string& id);
+// The live organization that holds the slug (slugs are unique among live organizations).
+std::optional<OrganizationRecord> find_live_organization_by_slug(Session& session, const std::string& slug);
 // By Clerk id when it looks like one ("org_…"), else by internal id: what {id} in a URL accepts.
 std::optional<OrganizationRecord> find_organization_by_any_id(Session& session, const std::string& id_or_clerk_id);
 void insert_organization(Session& session, OrganizationRecord& organization);
@@ -89,6 +91,9 @@ bool soft_delete_organization(Session& session, const std::string& id, int64_t a
 std::optional<MembershipRecord> find_membership_by_clerk_id(Session& session, const std::string& clerk_id);
 std::optional<MembershipRecord> find_live_membership(Session& session, const std::string& organization_id,
                                                      const std::string& user_id);
+// Whether the user has, or once had, a membership in the organization (a live or soft-deleted row):
+// the proof that Clerk put them there, which an organization's ADMIN needs to add them back.
+bool has_membership_row(Session& session, const std::string& organization_id, const std::string& user_id);
 void insert_membership(Session& session, MembershipRecord& membership);
 // As update_user_data: role and Clerk fields, unless the stored data is newer.
 bool update_membership_data(Session& session, const MembershipRecord& membership);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "util/ids.h"
+#include "util/json_limits.h"
 #include "util/time.h"
 
 namespace mcp::storage {
@@ -41,7 +42,7 @@ McpServerRecord server_from(const Row& row) {
   server.description = row.opt_text(3);
   server.url = row.opt_text(4);
   server.transport = row.text(5);
-  server.capabilities = nlohmann::json::parse(row.text(6), nullptr, false);
+  server.capabilities = util::parse_json_limited(row.text(6), util::kMaxStoredJsonDepth).value;
   if (server.capabilities.is_discarded()) server.capabilities = nlohmann::json::object();
   server.is_active = row.boolean(7);
   server.created_at = row.int64(8);

@@ -1,6 +1,7 @@
 #include "storage/service_store.h"
 
 #include "util/ids.h"
+#include "util/json_limits.h"
 #include "util/time.h"
 
 namespace mcp::storage {
@@ -32,7 +33,7 @@ constexpr Query kDeleteServicesOfServer{"delete_organization_services_of_server"
 #undef MCP_SERVICE_COLUMNS
 
 nlohmann::json json_column(const Row& row, size_t idx) {
-  nlohmann::json value = nlohmann::json::parse(row.text(idx), nullptr, false);
+  nlohmann::json value = util::parse_json_limited(row.text(idx), util::kMaxStoredJsonDepth).value;
   return value.is_discarded() ? nlohmann::json::object() : value;
 }
 

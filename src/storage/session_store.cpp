@@ -1,6 +1,7 @@
 #include "storage/session_store.h"
 
 #include "util/ids.h"
+#include "util/json_limits.h"
 #include "util/time.h"
 
 namespace mcp::storage {
@@ -39,6 +40,21 @@ constexpr Query kListSessionsOfOrganization{
 constexpr Query kListAllSessions{"list_all_sessions",
                                  "SELECT " MCP_SESSION_COLUMNS " FROM sessions WHERE id > $1 ORDER BY id LIMIT $2"};
 
+constexpr Query kFindClerkSessionState{
+    "find_clerk_session_state",
+    "SELECT id, user_id, organization_id, expires_at, last_active_at, revoked_at, clerk_status, clerk_updated_at "
+    "FROM sessions WHERE clerk_session_id = $1"};
+constexpr Query kInsertClerkSession{
+    "insert_clerk_session",
+    "INSERT INTO sessions (id, user_id, organization_id, clerk_session_id, expires_at, last_active_at, revoked_at, "
+    "clerk_status, clerk_updated_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) "
+    "ON CONFLICT DO NOTHING RETURNING id"};
+constexpr Query kUpdateClerkSession{
+    "update_clerk_session",
+    "UPDATE sessions SET organization_id = $2, expires_at = $3, last_active_at = $4, "
+    "revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > $5 THEN $5 ELSE revoked_at END, clerk_status = $6, "
+    "clerk_updated_at = $7, updated_at = $8 WHERE id = $1 AND (clerk_updated_at IS NULL OR clerk_updated_at <= $7)"};
+
 #undef MCP_SESSION_COLUMNS
 
 SessionRecord session_from(const Row& row) {
@@ -47,7 +63,7 @@ SessionRecord session_from(const Row& row) {
   record.user_id = row.text(1);
   record.organization_id = row.opt_text(2);
   record.clerk_session_id = row.opt_text(3);
-  record.metadata = nlohmann::json::parse(row.text(4), nullptr, false);
+  record.metadata = util::parse_json_limited(row.text(4), util::kMaxStoredJsonDepth).value;
   if (record.metadata.is_discarded()) record.metadata = nlohmann::json::object();
   record.expires_at = row.opt_int64(5);
   record.last_active_at = row.opt_int64(6);
@@ -108,6 +124,38 @@ bool update_session(Session& session, const SessionRecord& record) {
 bool revoke_session(Session& session, const std::string& id, int64_t at) {
   Value params[] = {id, at, util::now_ms()};
   return session.execute(kRevokeSession, params) > 0;
+}
+
+std::optional<ClerkSessionState> find_clerk_session_state(Session& session, const std::string& clerk_session_id) {
+  Value params[] = {clerk_session_id};
+  Rows rows = session.query(kFindClerkSessionState, params);
+  if (rows.empty()) return std::nullopt;
+  const Row& row = rows.front();
+  ClerkSessionState state;
+  state.id = row.text(0);
+  state.user_id = row.text(1);
+  state.organization_id = row.opt_text(2);
+  state.expires_at = row.opt_int64(3);
+  state.last_active_at = row.opt_int64(4);
+  state.revoked_at = row.opt_int64(5);
+  state.clerk_status = row.opt_text(6);
+  state.clerk_updated_at = row.opt_int64(7);
+  return state;
+}
+
+bool insert_clerk_session(Session& session, const std::string& clerk_session_id, ClerkSessionState& state) {
+  state.id = util::new_uuid_v7();
+  Value params[] = {state.id,          state.user_id,          opt(state.organization_id), clerk_session_id,
+                    opt(state.expires_at), opt(state.last_active_at), opt(state.revoked_at), opt(state.clerk_status),
+                    opt(state.clerk_updated_at), util::now_ms()};
+  return !session.query(kInsertClerkSession, params).empty();
+}
+
+bool update_clerk_session(Session& session, const ClerkSessionState& state) {
+  // A NULL revoked_at in $5 leaves the column as it is (CASE … > NULL is not true).
+  Value params[] = {state.id,           opt(state.organization_id), opt(state.expires_at), opt(state.last_active_at),
+                    opt(state.revoked_at), opt(state.clerk_status),  opt(state.clerk_updated_at), util::now_ms()};
+  return session.execute(kUpdateClerkSession, params) > 0;
 }
 
 std::vector<SessionRecord> list_sessions(Session& session, const SessionFilter& filter,

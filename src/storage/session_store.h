@@ -39,6 +39,26 @@ bool update_session(Session& session, const SessionRecord& record);
 // revoked_at := at unless already revoked (an earlier revocation stays); true when it changed.
 bool revoke_session(Session& session, const std::string& id, int64_t at);
 
+// What Clerk's session events keep of a Clerk session (DESIGN.md §6): found by clerk_session_id.
+struct ClerkSessionState {
+  std::string id;  // ours
+  std::string user_id;
+  std::optional<std::string> organization_id;
+  std::optional<int64_t> expires_at, last_active_at, revoked_at;
+  std::optional<std::string> clerk_status;
+  std::optional<int64_t> clerk_updated_at;
+};
+
+std::optional<ClerkSessionState> find_clerk_session_state(Session& session, const std::string& clerk_session_id);
+
+// Inserts a session that Clerk told us about (new id, now as created_at); false when its
+// clerk_session_id was taken meanwhile (another instance): read it again and update it.
+bool insert_clerk_session(Session& session, const std::string& clerk_session_id, ClerkSessionState& state);
+
+// Writes Clerk's state unless the stored one is newer (clerk_updated_at) — a revocation already
+// stored stays; true when it changed the row.
+bool update_clerk_session(Session& session, const ClerkSessionState& state);
+
 // Which sessions a listing shows. Rows match when (organization_id = organization_id OR
 // user_id = or_user_id) — either side may be absent, not both unless neither is set (then every
 // row) — and, when set, user_id = user_id.

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { run, startServer, tempDir } from './fixture.mjs';
+import { ENGINE, run, startServer, tempDir } from './fixture.mjs';
 
 const COMMANDS = ['serve', 'studio', 'migrate', 'push', 'seed', 'schema', 'health'];
 
@@ -158,7 +158,9 @@ test('migrate, migrate status, and --no-migrate refusing a schema that is behind
     const refused = await startServer({ args: ['--port', '0', '--database', db, '--no-migrate'] }).catch((e) => e);
     assert.ok(refused instanceof Error);
     assert.match(refused.message, /serve exited \(1\)/);
-    assert.match(refused.message, /schema is behind .*run `mcp-admin migrate` first/);
+    // SQLite: `migrate status` created no file, so there is no database yet; PostgreSQL: an empty schema.
+    assert.match(refused.message, ENGINE === 'sqlite' ? /there is no database at .*m\.db and --no-migrate was given: run `mcp-admin migrate` first/
+      : /schema is behind .*run `mcp-admin migrate` first/);
 
     const migrate = run(['migrate', '--database', db]);
     assert.equal(migrate.status, 0, migrate.stderr);

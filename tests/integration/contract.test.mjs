@@ -334,3 +334,100 @@ test('GET /metrics measures the database at each scrape: a removed file is datab
     cleanup();
   }
 });
+
+// ---- the document tells the whole truth: every status and media type answered is documented ----
+
+// The operation documenting a concrete path and method (HEAD: the GET), or undefined.
+function operationFor(doc, method, concretePath) {
+  const wanted = (method === 'HEAD' ? 'GET' : method).toLowerCase();
+  // A literal segment beats a parameter (the router prefers /api/v1/users over /api/v1/{x}).
+  const candidates = Object.keys(doc.paths).filter((p) => matches(p, concretePath) && doc.paths[p][wanted]);
+  candidates.sort((a, b) => (a.match(/\{/g)?.length ?? 0) - (b.match(/\{/g)?.length ?? 0));
+  return candidates.length ? { pattern: candidates[0], op: doc.paths[candidates[0]][wanted] } : undefined;
+}
+
+// Sends one request and records what came back: { method, target, status, type, hasBody } (or
+// { error } when the server closed the connection early, as it may for a body over the limit).
+async function answer(url, method, target, { token, body, contentType, headers = {} } = {}) {
+  const sent = { ...headers };
+  if (token) sent.authorization = `Bearer ${token}`;
+  if (body !== undefined) sent['content-type'] = contentType ?? 'application/json';
+  try {
+    const res = await fetch(`${url}${target}`, { method, headers: sent, body });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const type = res.headers.get('content-type');
+    return { method, target, status: res.status, type: type ? type.split(';')[0].trim() : null, hasBody: bytes.length > 0, etag: res.headers.get('etag') };
+  } catch (error) {
+    return { method, target, error: String(error.cause?.code ?? error.message) };
+  }
+}
+
+test('every status and media type the server answers on a route is in /api/openapi.json for that route and method', async () => {
+  const bootstrap = `mcp_sk_${'C'.repeat(43)}`;
+  const server = await startServer({
+    args: ['--port', '0', '--database', ':memory:', '--seed', '--bootstrap-key', bootstrap, '--webhook-secret', `whsec_${Buffer.from('k'.repeat(24)).toString('base64')}`],
+  });
+  try {
+    const doc = await openapi(server.url);
+    const created = await fetch(`${server.url}/api/v1/organizations`, {
+      method: 'POST', headers: { authorization: `Bearer ${bootstrap}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Contract', slug: 'contract' }),
+    });
+    assert.equal(created.status, 201);
+    const orgIdentifier = (await created.json()).id;
+    // Each pattern with placeholders filled twice: ids that name nothing, and ids that exist.
+    const fill = (pattern, real) => pattern.replace(/\{([^}/]+)\}/g, (_, name) => {
+      if (!real) return 'x';
+      return { id: pattern.startsWith('/api/v1/mcp-servers') ? 'github' : orgIdentifier, server_id: 'github', file: 'app.css' }[name] ?? 'x';
+    });
+    const big = 'x'.repeat(1024 * 1024 + 100);
+    const answers = [];
+    for (const { path: p, method } of operations(doc)) {
+      const hasBody = BODY_METHODS.has(method);
+      for (const target of new Set([fill(p, false), fill(p, true)])) {
+        answers.push(await answer(server.url, method, target));
+        answers.push(await answer(server.url, method, target, { token: bootstrap, body: hasBody ? '{}' : undefined }));
+        answers.push(await answer(server.url, method, target, { token: `mcp_sk_${'u'.repeat(43)}` }));
+        answers.push(await answer(server.url, method, `${target}?limit=0&cursor=%FF&server=..&since=yesterday`, { token: bootstrap }));
+        if (method === 'GET') {
+          const first = await answer(server.url, 'HEAD', target, { token: bootstrap });
+          answers.push(first);
+          if (first.etag) answers.push(await answer(server.url, 'GET', target, { token: bootstrap, headers: { 'if-none-match': first.etag } }));
+        }
+        if (hasBody) {
+          answers.push(await answer(server.url, method, target, { token: bootstrap, body: '{' }));
+          answers.push(await answer(server.url, method, target, { token: bootstrap, body: '{"nope":1}' }));
+          answers.push(await answer(server.url, method, target, { token: bootstrap, body: 'a=1', contentType: 'application/x-www-form-urlencoded' }));
+          answers.push(await answer(server.url, method, target, { token: bootstrap, body: big }));
+        }
+      }
+    }
+    answers.push(await answer(server.url, 'GET', '/assets/app.js'));
+    answers.push(await answer(server.url, 'GET', '/api/v1/gateway/authorize', { token: bootstrap, headers: { 'x-forwarded-uri': '/mcp/github/x' } }));
+    answers.push(await answer(server.url, 'GET', '/api/v1/gateway/authorize?server=github', { token: bootstrap }));
+
+    const undocumented = [];
+    let checked = 0;
+    for (const a of answers) {
+      if (a.error) continue;  // the connection was closed under a body over the limit
+      const found = operationFor(doc, a.method, a.target.split('?')[0]);
+      assert.ok(found, `${a.method} ${a.target}: no operation documents it`);
+      checked += 1;
+      const response = found.op.responses[String(a.status)];
+      const where = `${a.method} ${found.pattern} (${a.target})`;
+      if (!response) {
+        undocumented.push(`${where}: status ${a.status} is not documented (documented: ${Object.keys(found.op.responses).join(', ')})`);
+        continue;
+      }
+      if (a.method === 'HEAD' || !a.hasBody) continue;
+      const types = Object.keys(response.content ?? {});
+      if (!types.includes(a.type)) undocumented.push(`${where}: ${a.status} answered ${a.type}; documented: ${types.join(', ') || 'no body'}`);
+    }
+    assert.ok(checked > 200, `${checked} answers checked`);
+    const statuses = new Set(answers.filter((a) => !a.error).map((a) => a.status));
+    for (const status of [200, 304, 400, 401, 404, 413, 415]) assert.ok(statuses.has(status), `the run answered some ${status}`);
+    assert.deepEqual([...new Set(undocumented)], [], 'answers the document does not list');
+  } finally {
+    await server.stop();
+  }
+});

@@ -42,9 +42,11 @@ export function cleanEnv(extra = {}) {
   const env = { ...process.env };
   for (const key of ['DATABASE_URL', 'HOST', 'PORT', 'CLERK_WEBHOOK_SECRET', 'CLERK_JWT_KEY', 'CLERK_JWKS_FILE',
     'CLERK_AUTHORIZED_PARTIES', 'NODE_ENV', 'MCP_ADMIN_ENV', 'MCP_ADMIN_BOOTSTRAP_KEY', 'LOG_LEVEL', 'LOG_FORMAT',
-    'CLERK_ROLE_MAP', 'MCP_ADMIN_HTTP_THREADS', 'MCP_ADMIN_TLS_CERT', 'MCP_ADMIN_TLS_KEY', 'MCP_ADMIN_DB_POOL',
-    'MCP_ADMIN_TRUSTED_PROXIES', 'MCP_ADMIN_PUBLIC_URL', 'CLERK_ISSUER', 'NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY',
-    'MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE']) delete env[key];
+    'CLERK_ROLE_MAP', 'MCP_ADMIN_HTTP_THREADS', 'MCP_ADMIN_MAX_CONNECTIONS', 'MCP_ADMIN_TLS_CERT', 'MCP_ADMIN_TLS_KEY',
+    'MCP_ADMIN_DB_POOL', 'MCP_ADMIN_TRUSTED_PROXIES', 'MCP_ADMIN_PUBLIC_URL', 'CLERK_ISSUER',
+    'NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY', 'MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE', 'CLERK_SECRET_KEY', 'CLERK_API_URL',
+    'MCP_ADMIN_CLERK_SYNC_EVERY', 'MCP_ADMIN_FIXTURE', 'MCP_ADMIN_BACKUP_DIR', 'MCP_ADMIN_BACKUP_INTERVAL',
+    'MCP_ADMIN_BACKUP_KEEP', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'LISTEN_FDS', 'LISTEN_PID']) delete env[key];
   return { ...env, ...extra };
 }
 
@@ -54,10 +56,42 @@ export function tempDir(prefix = 'mcp-admin-test-') {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+// Sanitizer builds (tests/sanitizers/): a report that a sanitizer printed to a child's stderr,
+// or null. The binary never prints these words otherwise.
+const SANITIZER_REPORT = /^(?:==\d+==ERROR: (?:AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|SUMMARY: (?:AddressSanitizer|UndefinedBehaviorSanitizer|ThreadSanitizer)|\S+:\d+:\d+: runtime error: )/m;
+export function sanitizerReport(stderr) {
+  const match = SANITIZER_REPORT.exec(stderr ?? '');
+  return match ? stderr.slice(Math.max(0, match.index - 200), match.index + 4000) : null;
+}
+
+// Fails the test file when any binary it ran printed a sanitizer report, even one whose test did
+// not look at its stderr (a report in a server that a test kills, a report after its last
+// request): the test runner reports the file as failed on a non-zero exit status.
+const reports = [];
+export function noteSanitizerReport(stderr, what) {
+  const report = sanitizerReport(stderr);
+  if (!report) return null;
+  reports.push(`${what}:\n${report}`);
+  process.exitCode = 1;
+  return report;
+}
+process.on('exit', () => {
+  for (const report of reports) process.stderr.write(`\nSANITIZER REPORT in ${report}\n`);
+});
+
+// Watches a spawned binary's stderr for a sanitizer report until it exits.
+export function watchSanitizers(child, what) {
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  child.on('exit', () => noteSanitizerReport(stderr, what));
+}
+
 // Runs a command to completion: { status, stdout, stderr }.
 export function run(args, { cwd, env = {}, timeoutMs = 20000 } = {}) {
   const result = spawnSync(BIN, mapArgs(args), { cwd, env: cleanEnv(mapEnv(env)), encoding: 'utf8', timeout: timeoutMs });
   if (result.error) throw result.error;
+  const report = noteSanitizerReport(result.stderr, `mcp-admin ${args[0]}`);
+  if (report) throw new Error(`mcp-admin ${args[0]} printed a sanitizer report:\n${report}`);
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -69,6 +103,7 @@ export async function startServer({ args = ['--port', '0', '--database', ':memor
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk) => { stderr += chunk; });
   child.stdout.setEncoding('utf8');
+  watchSanitizers(child, 'mcp-admin serve');
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const ready = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
@@ -100,6 +135,8 @@ export async function startServer({ args = ['--port', '0', '--database', ':memor
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       const result = await exited;
       clearTimeout(timer);
+      const report = sanitizerReport(stderr);
+      if (report) throw new Error(`mcp-admin serve printed a sanitizer report:\n${report}`);
       return result;
     },
   };

@@ -5,7 +5,7 @@ import { chmodSync, copyFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ENGINE, ISO_MS, run, startServer, tempDir } from './fixture.mjs';
+import { ENGINE, ISO_MS, logLines, run, startServer, tempDir } from './fixture.mjs';
 
 const PG_CLUSTER = fileURLToPath(new URL('../support/pg-cluster.sh', import.meta.url));
 const sqliteOnly = { skip: ENGINE !== 'sqlite' && 'SQLite file checks' };
@@ -27,14 +27,21 @@ test('a removed database file makes health 503 with the seed\'s unhealthy shape'
       assert.deepEqual({ status: body.database.status, connected: body.database.connected }, { status: 'unhealthy', connected: false });
       assert.equal(body.environment, 'staging');
       assert.equal(body.error, 'Connection failed');
-      assert.match(body.detail, /was removed/);
+      // What kind of failure, never where: the file's path is for the log only.
+      assert.equal(body.reason, 'file_removed');
+      assert.equal(body.detail, undefined);
+      assert.ok(!JSON.stringify(body).includes(dir), `the body names no path: ${JSON.stringify(body)}`);
       assert.deepEqual(Object.keys(body).slice(0, 4), ['status', 'timestamp', 'database', 'environment']);
       const probe = run(['health', '--url', `${server.url}/api/health`]);
       assert.equal(probe.status, 1);
-      assert.match(probe.stdout, /^unhealthy: 503/);
+      assert.match(probe.stdout, /^unhealthy: 503 database unhealthy \(file_removed\)/);
     } finally {
       await server.stop();
     }
+    const logged = logLines(server.stderr()).find((line) => line.msg === 'health check failed');
+    assert.equal(logged?.reason, 'file_removed');
+    assert.match(logged?.error ?? '', /was removed/);
+    assert.ok(logged.error.includes(db), 'the log says which file');
   } finally {
     cleanup();
   }
@@ -50,7 +57,10 @@ test('a database file replaced under the server is unhealthy too', sqliteOnly, a
       renameSync(path.join(dir, 'copy.db'), db);
       const res = await fetch(`${server.url}/api/health`);
       assert.equal(res.status, 503);
-      assert.match((await res.json()).detail, /was replaced/);
+      const body = await res.json();
+      assert.equal(body.reason, 'file_replaced');
+      assert.equal(body.detail, undefined);
+      assert.ok(!JSON.stringify(body).includes(dir), `the body names no path: ${JSON.stringify(body)}`);
     } finally {
       await server.stop();
     }
@@ -97,6 +107,13 @@ test('PostgreSQL down: health 503 with the seed\'s shape; back up: healthy again
     assert.deepEqual({ status: body.database.status, connected: body.database.connected }, { status: 'unhealthy', connected: false });
     assert.equal(body.environment, 'production');
     assert.equal(body.error, 'Connection failed');
+    // Never where: no host, port, user or database name in what anyone may read.
+    assert.equal(body.reason, 'unreachable');
+    assert.equal(body.detail, undefined);
+    for (const secret of ['127.0.0.1', port, 'postgres', 'schema']) {
+      assert.ok(!JSON.stringify({ ...body, database: { ...body.database, backend: null } }).includes(secret),
+        `the body does not say ${secret}: ${JSON.stringify(body)}`);
+    }
     assert.equal(run(['health', '--url', `${server.url}/api/health`]).status, 1);
     restart();
     let status = 0;

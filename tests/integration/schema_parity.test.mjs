@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { BIN, cleanEnv, tempDir } from './fixture.mjs';
+import { BIN, cleanEnv, noteSanitizerReport, tempDir } from './fixture.mjs';
 
 const PG_URL = process.env.MCP_ADMIN_TEST_PG_URL;
 const SKIP = PG_URL
@@ -43,6 +43,7 @@ function sh(cmd, args, { env = {}, input, timeoutMs = 30000 } = {}) {
 function migrate(databaseUrl) {
   const result = spawnSync(BIN, ['migrate', '--database', databaseUrl], { env: cleanEnv(), encoding: 'utf8', timeout: 60000 });
   if (result.error) throw result.error;
+  noteSanitizerReport(result.stderr, 'mcp-admin migrate');
   assert.equal(result.status, 0, `migrate ${databaseUrl} failed:\n${result.stdout}\n${result.stderr}`);
 }
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { randomApiKey, startApiServer } from './api_harness.mjs';
 import { organizationCreated, orgId } from './clerk_payloads.mjs';
-import { BIN, ENGINE, cleanEnv, mapDatabaseUrl, run, tempDir } from '../integration/fixture.mjs';
+import { BIN, ENGINE, cleanEnv, mapDatabaseUrl, run, tempDir, watchSanitizers } from '../integration/fixture.mjs';
 
 const CHROMIUM = process.env.MCP_ADMIN_CHROMIUM ?? '/usr/bin/chromium';
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
@@ -47,6 +47,7 @@ function startStudio(args, env = {}) {
   let stderr = '';
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
+  watchSanitizers(child, 'mcp-admin studio');
   child.stderr.on('data', (chunk) => { stderr += chunk; });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {

@@ -30,6 +30,19 @@ before(async () => {
   }
   // Rows by several actors, in both organizations, over some milliseconds: sessions created and
   // updated by ADMIN keys, by users and by the platform key; a revoked key.
+  // Clerk session ids are bound by the platform (an ADMIN key may not bind one); the ADMIN keys then
+  // update those sessions, and create sessions of their own without one.
+  for (const [tenant, who] of [[acme, 'bob'], [globex, 'bob'], [acme, 'cy']]) {
+    for (let slot = 0; slot < 3; slot += 1) {
+      const bound = await api.call('POST', '/api/v1/sessions', {
+        body: { user_id: userId(who), organization_id: tenant.id, clerk_session_id: `sess_${who}_${tenant.orgClerkId}_${slot}` },
+      });
+      assert.equal(bound.status, 201, bound.text);
+    }
+    const key = tenant === acme ? keys.acme.ADMIN.key : keys.globex.ADMIN.key;
+    const unbound = await api.call('POST', '/api/v1/sessions', { token: key, body: { user_id: userId(who) } });
+    assert.equal(unbound.status, 201, unbound.text);
+  }
   for (let round = 0; round < 6; round += 1) {
     for (const [tenant, who] of [[acme, 'bob'], [globex, 'bob'], [acme, 'cy']]) {
       const key = tenant === acme ? keys.acme.ADMIN.key : keys.globex.ADMIN.key;

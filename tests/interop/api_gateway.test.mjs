@@ -349,13 +349,25 @@ describe('which server', () => {
     });
   }
 
-  test('X-Original-URL as a whole URL; ?server= wins over the headers', async () => {
+  test('X-Original-URL as a whole URL; a forwarded URI decides: a ?server= naming another server is 400', async () => {
     const whole = await authorize(key, { headers: { 'X-Original-URL': 'https://gateway.example.com/mcp/git/x' } });
     assert.equal(whole.status, 200, whole.text);
     assert.equal(whole.headers['x-mcp-server'], 'git');
-    const both = await authorize(key, { server: 'git', headers: { 'X-Forwarded-Uri': '/mcp/slack/x' } });
-    assert.equal(both.status, 200, both.text);
-    assert.equal(both.headers['x-mcp-server'], 'git');
+    // Caddy's forward_auth passes the client's query string through: the client must not pick the
+    // server the decision is about. Each header, and a key that could use either server.
+    for (const header of ['X-Forwarded-Uri', 'X-Original-URI', 'X-Original-URL']) {
+      const smuggled = expectDenied(await authorize(key, { server: 'git', headers: { [header]: '/mcp/github/x' } }), 400,
+        `${header} /mcp/github with ?server=git`);
+      assert.match(smuggled.detail, /another MCP server/);
+      const unknown = await authorize(key, { server: 'slack', headers: { [header]: '/mcp/git/x' } });
+      expectDenied(unknown, 400, `${header} /mcp/git with ?server=slack`);
+      const same = await authorize(key, { server: 'git', headers: { [header]: '/mcp/git/x' } });
+      assert.equal(same.status, 200, `${header}: the same server twice is fine: ${same.text}`);
+      assert.equal(same.headers['x-mcp-server'], 'git');
+    }
+    // Without a forwarded URI, ?server= is what the caller asks about.
+    const byQuery = await authorize(key, { server: 'git' });
+    assert.equal(byQuery.status, 200, byQuery.text);
   });
 
   test('no server: 400; a malformed slug or URI: 400; headers that disagree: 400', async () => {

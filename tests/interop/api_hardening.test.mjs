@@ -85,7 +85,7 @@ test('a NUL character (\\u0000) anywhere in a JSON body → 400, nothing written
   assert.deepEqual(afterwards, before);
 });
 
-test('an organization ADMIN adds only users of no other organization: another organization\'s member answers as an unknown user', async () => {
+test('an organization ADMIN adds back only users Clerk put in the organization; anyone else answers as an unknown user', async () => {
   const adminKey = (await api.apiKey(acme.id, 'ADMIN')).key;
   const add = (userRef, token = adminKey) => api.call('POST', `/api/v1/organizations/${acme.id}/members`, { body: { user_id: userRef }, token });
 
@@ -102,16 +102,29 @@ test('an organization ADMIN adds only users of no other organization: another or
   const rows = query(api.file, `SELECT count(*) AS n FROM organization_memberships WHERE organization_id = '${acme.id}' AND user_id = '${bea.id}'`);
   assert.equal(Number(rows[0].n), 0, 'nothing written');
 
-  // A user who belongs to no organization yet may be added by the ADMIN.
+  // A user of no organization is not acme's either: claiming them would show their e-mail address.
   const sent = await api.post(api.nextSvixId(), userCreated({ name: 'hard_free' }));
   assert.equal(sent.status, 200, sent.text);
   const free = await add(userId('hard_free'));
-  assert.equal(free.status, 201, free.text);
-  assert.equal(free.json.role, 'MEMBER');
-  // Now a member of acme, they are acme's: bravo's ADMIN may not pull them in either.
+  expectProblem(assert, free, 404);
+  assert.equal(free.json.detail, unknown.json.detail);
+  assert.ok(!free.text.includes('@'), 'no e-mail address of the user');
+
+  // A user Clerk put in acme and who was removed since may be added back by acme's ADMIN.
+  const platformAdd = await api.call('POST', `/api/v1/organizations/${acme.id}/members`, { body: { user_id: userId('hard_free') } });
+  assert.equal(platformAdd.status, 201, `the platform may add anyone: ${platformAdd.text}`);
+  const removed = await api.call('DELETE', `/api/v1/organizations/${acme.id}/members/${userId('hard_free')}`, { token: adminKey });
+  assert.equal(removed.status, 204, removed.text);
+  const back = await add(userId('hard_free'));
+  assert.equal(back.status, 201, back.text);
+  assert.equal(back.json.role, 'MEMBER');
+  const again = await add(userId('hard_free'));
+  expectProblem(assert, again, 409, 'already a live member');
+  // They are acme's: bravo's ADMIN may not pull them in.
   const bravoKey = (await api.apiKey(bravo.id, 'ADMIN')).key;
   const pulled = await api.call('POST', `/api/v1/organizations/${bravo.id}/members`, { body: { user_id: userId('hard_free') }, token: bravoKey });
   expectProblem(assert, pulled, 404);
+  assert.equal(pulled.json.detail, unknown.json.detail);
   // The platform may add anyone.
   const platform = await api.call('POST', `/api/v1/organizations/${bravo.id}/members`, { body: { user_id: userId('hard_free') } });
   assert.equal(platform.status, 201, platform.text);

@@ -60,6 +60,12 @@ function rows(ctx) {
     await ctx.platform('POST', `/api/v1/organizations/${A.id}/members`, { user_id: clerk, role: 'MEMBER' }, 201);
     return clerk;
   };
+  // A user Clerk once put in A whose membership was removed since: A's ADMIN may add them back.
+  const freshRemovedMember = async () => {
+    const clerk = await freshMember();
+    await ctx.platform('DELETE', `/api/v1/organizations/${A.id}/members/${clerk}`, undefined, 204);
+    return clerk;
+  };
   const freshSession = async (user, organizationId) => (await ctx.platform('POST', '/api/v1/sessions', { user_id: user, organization_id: organizationId }, 201)).json.id;
   const onlyOrganizations = (field) => (res, cell) => {
     if (cell.column === 'platform') return undefined;
@@ -130,8 +136,13 @@ function rows(ctx) {
     // ---- members -----------------------------------------------------------------------------------
     { route: 'GET /api/v1/organizations/{id}/members', expect: [200, 200, 200, 200, 401, 404], path: () => `/api/v1/organizations/${A.id}/members` },
     {
-      route: 'POST /api/v1/organizations/{id}/members', label: 'a fresh user', expect: [201, 201, 403, 403, 401, 404],
+      // Memberships come from Clerk: an ADMIN adds back only users Clerk put in A (src/http/routes_organizations.cpp, add_member).
+      route: 'POST /api/v1/organizations/{id}/members', label: 'a fresh user', expect: [201, 404, 403, 403, 401, 404],
       prepare: async () => ({ path: `/api/v1/organizations/${A.id}/members`, body: { user_id: await freshUser(), role: 'MEMBER' } }),
+    },
+    {
+      route: 'POST /api/v1/organizations/{id}/members', label: 'a removed member', expect: [201, 201, 403, 403, 401, 404],
+      prepare: async () => ({ path: `/api/v1/organizations/${A.id}/members`, body: { user_id: await freshRemovedMember(), role: 'MEMBER' } }),
     },
     {
       route: 'PATCH /api/v1/organizations/{id}/members/{user_id}', label: 'a fresh member', expect: [200, 200, 403, 403, 401, 404],

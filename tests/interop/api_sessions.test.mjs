@@ -218,10 +218,29 @@ test('API keys: a platform key creates sessions for anyone, an ADMIN key for its
     expectProblem(assert, await postSession(key, { user_id: userId('ulf') }), 403, role);
   }
 
-  // A backend switching a Clerk session on the user's behalf: the user's token then acts there.
-  const onBehalf = await postSession(admin, { user_id: userId('una'), clerk_session_id: 'sess_una_backend', metadata: { by: 'backend' } });
-  assert.equal(onBehalf.status, 201, onBehalf.text);
+  // An ADMIN key may not bind a Clerk session id: only its own token (its sid) or the platform may.
+  // Else it could bind another tenant's user's session to its own member, and that user's own
+  // session would answer 409 for ever.
+  const bindByAdmin = await postSession(admin, { user_id: userId('una'), clerk_session_id: 'sess_una_backend', metadata: { by: 'backend' } });
+  expectProblem(assert, bindByAdmin, 403, 'an ADMIN key binding a clerk_session_id');
+  assert.match(bindByAdmin.json.detail, /clerk_session_id/);
+  expectProblem(assert, await postSession(admin, { user_id: userId('ulf'), clerk_session_id: 'sess_walt_elsewhere' }), 403,
+    "an ADMIN key binding another tenant's user's session to its own member");
+  const walt = await postSession(await api.token('walt', { sid: 'sess_walt_elsewhere' }), {});
+  assert.equal(walt.status, 201, `walt's own session is still his to create: ${walt.text}`);
+  // The user binds it with their own token, in their organization; a backend (ADMIN key of that
+  // organization) then updates it on their behalf, and the user's token acts there. (A session in
+  // no organization is not an ADMIN's to touch: 404, below.)
   const unaToken = await api.token('una', { sid: 'sess_una_backend' });
+  const unbound = await postSession(unaToken, { metadata: { by: 'una, no organization' } });
+  assert.equal(unbound.status, 201, unbound.text);
+  expectProblem(assert, await postSession(admin, { user_id: userId('una'), clerk_session_id: 'sess_una_backend', organization_id: umbrella.orgClerkId }),
+    404, "a session in no organization is not an ADMIN key's");
+  const onBehalf = await postSession(unaToken, { organization_id: umbrella.orgClerkId, metadata: { by: 'una first' } });
+  assert.equal(onBehalf.status, 200, onBehalf.text);
+  assert.equal(onBehalf.json.id, unbound.json.id);
+  const switched = await postSession(admin, { user_id: userId('una'), clerk_session_id: 'sess_una_backend', organization_id: umbrella.orgClerkId });
+  assert.equal(switched.status, 200, switched.text);
   assert.equal((await api.call('GET', orgPath(umbrella), { token: unaToken })).status, 200);
   const again = await postSession(admin, { user_id: userId('una'), clerk_session_id: 'sess_una_backend', metadata: { by: 'again' } });
   assert.equal(again.status, 200, again.text);

@@ -19,10 +19,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { BIN, ENGINE, cleanEnv, mapDatabaseUrl, run, tempDir } from '../integration/fixture.mjs';
+import { BIN, ENGINE, cleanEnv, mapDatabaseUrl, run, tempDir, watchSanitizers } from '../integration/fixture.mjs';
 import { startApiServer } from './api_harness.mjs';
 import { organizationCreated, orgId } from './clerk_payloads.mjs';
 import { dumpDatabase, query, SQLITE3 } from './db_state.mjs';
+
+// The schema version a fresh database ends at: the number of migrations in schema/.
+const SCHEMA_VERSION = readdirSync(new URL('../../schema/', import.meta.url)).filter((f) => /^\d{4}_.+\.sql$/.test(f)).length;
 
 const SQLITE_ONLY = ENGINE === 'postgres' ? 'SQLite only (on PostgreSQL the commands print pg_dump / pg_restore)' : false;
 const POSTGRES_ONLY = ENGINE === 'postgres' ? false : 'needs MCP_ADMIN_TEST_ENGINE=postgres';
@@ -45,6 +48,7 @@ function runAsync(args, { timeoutMs = 60000 } = {}) {
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => { stdout += chunk; });
     child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
+    watchSanitizers(child, `mcp-admin ${args[0]}`);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('exit', (status, signal) => {
@@ -160,7 +164,7 @@ describe('backup (SQLite)', { skip: SQLITE_ONLY }, () => {
       t.diagnostic(`${during} deliveries acknowledged while the backup ran`);
       const summary = JSON.parse(result.stdout);
       assert.equal(summary.file, copy);
-      assert.equal(summary.schema_version, 1);
+      assert.equal(summary.schema_version, SCHEMA_VERSION);
       assert.equal(summary.bytes, statSync(copy).size);
       assert.ok(summary.rows.organizations >= ackedBefore.length, result.stdout);
       assert.ok(summary.rows.webhook_events >= BULK_EVENTS + ackedBefore.length, result.stdout);
@@ -196,7 +200,7 @@ describe('backup (SQLite)', { skip: SQLITE_ONLY }, () => {
 
     const forced = run(['backup', file, '--force', '--database', `file:${db}`]);
     assert.equal(forced.status, 0, forced.stderr);
-    assert.match(forced.stdout, /^backup: wrote .*backup\.db \(\d+ bytes, schema version 1, no rows\)/);
+    assert.match(forced.stdout, new RegExp(`^backup: wrote .*backup\\.db \\(\\d+ bytes, schema version ${SCHEMA_VERSION}, no rows\\)`));
     assert.equal(sqlite(file, 'PRAGMA integrity_check'), 'ok');
     assert.deepEqual(filesIn(dir), ['admin.db', 'admin.db-shm', 'admin.db-wal', 'backup.db'].filter((name) => existsSync(path.join(dir, name))));
     assert.ok(filesIn(dir).every((name) => !name.includes('.tmp-')), `no temporary file: ${filesIn(dir)}`);
@@ -252,7 +256,7 @@ describe('restore (SQLite)', { skip: SQLITE_ONLY }, () => {
     const target = path.join(scratch(), 'restored.db');
     const restored = run(['restore', prepared.file, '--database', `file:${target}`]);
     assert.equal(restored.status, 0, restored.stderr);
-    assert.match(restored.stdout, /^restore: .*restored\.db now holds .*backup\.db \(schema version 1, organizations 2, users 3/);
+    assert.match(restored.stdout, new RegExp(`^restore: .*restored\\.db now holds .*backup\\.db \\(schema version ${SCHEMA_VERSION}, organizations 2, users 3`));
     assert.deepEqual(dumpDatabase(target), prepared.dump);
     const server = await startApiServer({ file: target });
     try {

@@ -39,10 +39,10 @@ function runClient(file, sql, { json }) {
   let result;
   if (ENGINE === 'postgres') {
     result = spawnSync(PSQL, [where.url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
-      encoding: 'utf8', timeout: 30000, env: { ...process.env, PGOPTIONS: `-c search_path=${where.schema}` },
+      encoding: 'utf8', timeout: 30000, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, PGOPTIONS: `-c search_path=${where.schema}` },
     });
   } else {
-    result = spawnSync(SQLITE3, [...(json ? ['-json'] : []), '-cmd', '.timeout 10000', where.file, sql], { encoding: 'utf8', timeout: 30000 });
+    result = spawnSync(SQLITE3, [...(json ? ['-json'] : []), '-cmd', '.timeout 10000', where.file, sql], { encoding: 'utf8', timeout: 30000, maxBuffer: 256 * 1024 * 1024 });
   }
   if (result.error) {
     if (result.error.code === 'ENOENT') {
@@ -98,7 +98,7 @@ const KNOWN = {
   sessions: {
     fields: [['user', 'u.clerk_id'], ['organization', 'o.clerk_id'], ['clerk_session_id', 's.clerk_session_id'],
       ['metadata', 's.metadata'], ['expires_at', 's.expires_at'], ['last_active_at', 's.last_active_at'],
-      ['revoked_at', 's.revoked_at']],
+      ['revoked_at', 's.revoked_at'], ['clerk_status', 's.clerk_status'], ['clerk_updated_at', 's.clerk_updated_at']],
     from: 'FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN organizations o ON o.id = s.organization_id',
   },
   webhook_events: {

@@ -22,11 +22,18 @@ test('replay: failed deliveries stay failed until fixed; a processed one re-appl
     const failed = run(['webhooks', 'replay', '--failed', ...database]);
     assert.equal(failed.status, 1, failed.stderr);
     assert.match(failed.stdout, /^replayed 1, applied 0, still failed 1$/m);
+    // Each replayed delivery on its own line: its id, its type, how it went and why it had failed.
+    const stored = webhookEvents(hook.file).find((e) => e.svix_id === 'msg_replay_broken');
+    assert.ok(stored.error, 'the inbox keeps the reason');
+    const line = failed.stdout.split('\n').find((l) => l.startsWith('msg_replay_broken  user.created  failed: '));
+    assert.ok(line, failed.stdout);
+    assert.ok(line.endsWith(`(was: ${stored.error})`), line);
     assert.equal(webhookEvents(hook.file).find((e) => e.svix_id === 'msg_replay_broken').status, 'failed');
 
     const again = run(['webhooks', 'replay', '--id', 'msg_replay_good', ...database]);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /^replayed 1, applied 1, still failed 0$/m);
+    assert.match(again.stdout, /^msg_replay_good  user\.created  applied$/m);
     assert.deepEqual(hook.dump(), before, 're-applying a processed delivery changed the database');
 
     // Svix retries with the same svix-id; a fixed payload then applies, and nothing is left to replay.

@@ -7,7 +7,7 @@ import { logLines, run } from '../integration/fixture.mjs';
 import {
   FOREIGN_SECRET, SECRET, SECRET_2, T0, agent, emailCreated, envelope, googleAccount, membershipCreated,
   membershipDeleted, membershipId, membershipUpdated, orgId, organizationCreated, organizationDeleted,
-  organizationUpdated, sessionCreated, sign, userCreated, userDeleted, userId, userUpdated,
+  organizationUpdated, sign, userCreated, userDeleted, userId, userUpdated,
 } from './clerk_payloads.mjs';
 import { ENGINE, exec, query, webhookEvents } from './db_state.mjs';
 import { expectOutcome, row, startWebhookServer } from './harness.mjs';
@@ -181,7 +181,8 @@ test('event types the sync does not handle are answered 200 "ignored" and kept a
     organization_id: orgId('acme'), public_metadata: {}, role: 'org:member', status: 'pending', updated_at: T(1),
   });
   const cases = [
-    ['msg_session', sessionCreated({ userName: 'ada', createdAt: T(1) }), 'session.created'],
+    ['msg_sms', envelope('sms.created', { delivered_by_clerk: true, from_phone_number: '+15555550000', id: 'sms_2g7np9Xq4Pdw0TWo4J1d8mFvZ3K',
+      message: 'Your code is 123456', object: 'sms_message', status: 'queued', to_phone_number: '+15555550100' }), 'sms.created'],
     ['msg_email', emailCreated({ to: 'ada@example.com', createdAt: T(1) }), 'email.created'],
     ['msg_invitation', invitation, 'organizationInvitation.created'],
     ['msg_role', envelope('role.created', { id: 'role_1', key: 'org:billing', object: 'role', updated_at: T(1) }), 'role.created'],
@@ -196,7 +197,7 @@ test('event types the sync does not handle are answered 200 "ignored" and kept a
   assert.deepEqual([dump.users, dump.organizations, dump.organization_memberships], [[], [], []]);
   assert.deepEqual(s.audit(), [], 'ignoring changes nothing, so no audit row');
   // Svix redelivers: still answered 2xx, as a duplicate.
-  expectOutcome(assert, await s.post('msg_session', cases[0][1]), 'duplicate');
+  expectOutcome(assert, await s.post('msg_sms', cases[0][1]), 'duplicate');
   assert.deepEqual(s.dump(), dump);
 });
 

@@ -240,6 +240,25 @@ TEST_CASE("config: values that are accepted") {
     CHECK(config.tls_cert == (dir / "cert.pem").string());
     CHECK(config.tls_key == (dir / "key.pem").string());
   }
+  SUBCASE("hosts: addresses and names") {
+    for (const char* host : {"127.0.0.1", "0.0.0.0", "::", "::1", "fe80::1", "localhost", "mcp.internal", "db-1"}) {
+      INFO(host);
+      CHECK(resolve_config(flags_only({{"HOST", host}}), true).host == host);
+    }
+  }
+  SUBCASE("scheduled backups") {
+    Config config = resolve_config(flags_only({{"MCP_ADMIN_BACKUP_DIR", "/var/backups/mcp"},
+                                               {"MCP_ADMIN_BACKUP_INTERVAL", "6h"},
+                                               {"MCP_ADMIN_BACKUP_KEEP", "7"}}),
+                                   true);
+    CHECK(config.backup_dir == "/var/backups/mcp");
+    CHECK(config.backup_interval_ms == 6 * 3600 * 1000);
+    CHECK(config.backup_keep == 7);
+    Config defaults = resolve_config(flags_only({}), true);
+    CHECK_FALSE(defaults.backup_dir);
+    CHECK(defaults.backup_interval_ms == 3600 * 1000);
+    CHECK(defaults.backup_keep == 24);
+  }
   SUBCASE("a PostgreSQL URL") {
     Config config = resolve_config(flags_only({{"DATABASE_URL", "postgresql://u:p@db:5432/app?schema=mcp"}}), true);
     CHECK(config.database.kind == DatabaseUrl::Kind::Postgres);
@@ -279,6 +298,15 @@ TEST_CASE("config: every bad value is a ConfigError that names the setting") {
       {"CLERK_JWKS_FILE", "/nonexistent/mcp-admin/jwks.json", "CLERK_JWKS_FILE"},
       {"DATABASE_URL", "mysql://u:p@h/db", "DATABASE_URL"},
       {"DATABASE_URL", "./relative.db", "did you mean file:./relative.db"},
+      {"HOST", "127.0.0.1:3000", "HOST '127.0.0.1:3000' is not an IP address or a host name"},
+      {"HOST", "not a host", "HOST"},
+      {"HOST", "http://localhost", "HOST"},
+      {"HOST", "[::1]", "HOST"},
+      {"HOST", "a..b", "HOST"},
+      {"MCP_ADMIN_BACKUP_INTERVAL", "500ms", "MCP_ADMIN_BACKUP_INTERVAL"},
+      {"MCP_ADMIN_BACKUP_INTERVAL", "0s", "MCP_ADMIN_BACKUP_INTERVAL"},
+      {"MCP_ADMIN_BACKUP_INTERVAL", "6", "MCP_ADMIN_BACKUP_INTERVAL"},
+      {"MCP_ADMIN_BACKUP_KEEP", "0", "MCP_ADMIN_BACKUP_KEEP"},
   };
   for (const auto& c : cases) {
     INFO(std::string(c.variable) << "=" << c.value);

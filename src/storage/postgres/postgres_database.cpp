@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 
 #include "storage/errors.h"
@@ -41,9 +42,10 @@ std::string first_line(const char* message) {
   if (code == "23503") throw ForeignKeyViolation(message);
   if (code == "23514" || code == "23502") throw CheckViolation(message);
   if (code == "40P01" || code == "40001") throw Conflict(message);
-  if (PQstatus(conn) != CONNECTION_OK || code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0 ||
-      code == "53300" || code.empty()) {
-    throw Unavailable(message);
+  if (code == "53300") throw Unavailable(message, UnavailableReason::Busy);
+  if (code == "53100") throw Unavailable(message, UnavailableReason::DiskFull);
+  if (PQstatus(conn) != CONNECTION_OK || code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0 || code.empty()) {
+    throw Unavailable(message, UnavailableReason::Unreachable);
   }
   throw StorageError(message);
 }
@@ -67,7 +69,7 @@ class PgConnection {
       std::string reason = first_line(PQerrorMessage(conn_));
       PQfinish(conn_);
       conn_ = nullptr;
-      throw Unavailable("cannot connect to PostgreSQL at " + url.redacted + ": " + reason);
+      throw Unavailable("cannot connect to PostgreSQL at " + url.redacted + ": " + reason, UnavailableReason::Unreachable);
     }
     // Server notices ("schema already exists, skipping") are not ours to print on stderr.
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
@@ -86,6 +88,18 @@ class PgConnection {
     Result result(PQexec(conn_, sql.c_str()));
     ExecStatusType status = PQresultStatus(result.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw_for(conn_, result.get(), what);
+  }
+
+  // COMMIT, and proof that it committed: PostgreSQL answers the COMMIT of an aborted transaction
+  // with PGRES_COMMAND_OK and the command tag "ROLLBACK" — success by status, yet nothing was kept.
+  void commit() {
+    Result result(PQexec(conn_, "COMMIT"));
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) throw_for(conn_, result.get(), "commit");
+    const char* tag = PQcmdStatus(result.get());
+    if (tag == nullptr || std::string_view(tag) != "COMMIT") {
+      throw Unavailable(std::string("commit: PostgreSQL rolled the transaction back instead (command tag ") +
+                        (tag ? tag : "none") + "): it had been aborted by an error; nothing of it was kept");
+    }
   }
 
   Result run(const Query& query, Params params) {
@@ -209,7 +223,7 @@ class PgBatchConnection final : public BatchConnection {
     connection_->exec("ROLLBACK TO SAVEPOINT job", "rollback to savepoint");
     connection_->exec("RELEASE SAVEPOINT job", "release savepoint");
   }
-  void commit() override { connection_->exec("COMMIT", "commit"); }
+  void commit() override { connection_->commit(); }
   void rollback() noexcept override {
     if (connection_ && connection_->healthy()) PQclear(PQexec(connection_->raw(), "ROLLBACK"));
   }
@@ -242,7 +256,7 @@ class PostgresDatabase final : public Database {
       bootstrap.exec("BEGIN", "begin");
       bootstrap.exec("SELECT pg_advisory_xact_lock(7268461923)", "schema lock");
       bootstrap.exec("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(url_.postgres_schema), "create schema");
-      bootstrap.exec("COMMIT", "commit");
+      bootstrap.commit();
     }
     std::vector<std::unique_ptr<BatchConnection>> writers;
     for (size_t idx = 0; idx < options_.writers; ++idx) writers.push_back(std::make_unique<PgBatchConnection>(url_, options_));
@@ -273,7 +287,7 @@ class PostgresDatabase final : public Database {
     PgSession session(*connection);
     try {
       fn(session);
-      connection->exec("COMMIT", "commit");
+      connection->commit();
     } catch (...) {
       if (connection->healthy()) PQclear(PQexec(connection->raw(), "ROLLBACK"));
       release(std::move(connection));

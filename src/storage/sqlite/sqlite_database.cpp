@@ -33,14 +33,14 @@ namespace {
       default: break;
     }
     switch (e.getErrorCode()) {
-      case SQLITE_IOERR:
-      case SQLITE_FULL:
-      case SQLITE_CANTOPEN:
+      case SQLITE_IOERR: throw Unavailable(what, UnavailableReason::IoError);
+      case SQLITE_FULL: throw Unavailable(what, UnavailableReason::DiskFull);
+      case SQLITE_CANTOPEN: throw Unavailable(what, UnavailableReason::Unreachable);
       case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-      case SQLITE_READONLY:
+      case SQLITE_LOCKED: throw Unavailable(what, UnavailableReason::Busy);
+      case SQLITE_READONLY: throw Unavailable(what, UnavailableReason::ReadOnly);
       case SQLITE_CORRUPT:
-      case SQLITE_NOTADB:
+      case SQLITE_NOTADB: throw Unavailable(what, UnavailableReason::Corrupt);
       case SQLITE_PROTOCOL: throw Unavailable(what);
       default: throw StorageError(what);
     }
@@ -340,10 +340,12 @@ class SqliteDatabase final : public Database {
   void check_file_identity() const {
     struct stat st {};
     if (::stat(path_.c_str(), &st) != 0) {
-      throw Unavailable("the database file '" + path_ + "' was removed while the server runs; restart mcp-admin");
+      throw Unavailable("the database file '" + path_ + "' was removed while the server runs; restart mcp-admin",
+                        UnavailableReason::FileRemoved);
     }
     if (st.st_dev != device_ || st.st_ino != inode_) {
-      throw Unavailable("the database file '" + path_ + "' was replaced while the server runs; restart mcp-admin");
+      throw Unavailable("the database file '" + path_ + "' was replaced while the server runs; restart mcp-admin",
+                        UnavailableReason::FileReplaced);
     }
   }
 
