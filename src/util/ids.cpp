@@ -2,6 +2,8 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <random>
 
@@ -11,10 +13,23 @@
 namespace mcp::util {
 
 std::string new_uuid_v7() {
+  // unix_ts_ms (48 bits) and a 12-bit counter, as one 60-bit number that only grows: a new
+  // millisecond starts the counter at 0, the same (or an earlier: the clock stepped back)
+  // millisecond takes the next value. 4096 ids in one millisecond borrow from the next one.
+  static std::atomic<uint64_t> last{0};
+  uint64_t now = static_cast<uint64_t>(now_ms()) << 12;
+  uint64_t previous = last.load(std::memory_order_relaxed);
+  uint64_t next = 0;
+  do {
+    next = std::max(now, previous + 1);
+  } while (!last.compare_exchange_weak(previous, next, std::memory_order_relaxed));
+  uint64_t ms = next >> 12;
+  uint64_t counter = next & 0xfff;
+
   std::string bytes = random_bytes(16);
-  uint64_t ms = static_cast<uint64_t>(now_ms());
   for (int idx = 0; idx < 6; ++idx) bytes[static_cast<size_t>(idx)] = static_cast<char>((ms >> (40 - 8 * idx)) & 0xff);
-  bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x70);  // version 7
+  bytes[6] = static_cast<char>(0x70 | (counter >> 8));  // version 7, then the counter's high 4 bits
+  bytes[7] = static_cast<char>(counter & 0xff);
   bytes[8] = static_cast<char>((bytes[8] & 0x3f) | 0x80);  // RFC 9562 variant
   std::string hex = hex_encode(bytes);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +

@@ -5,6 +5,9 @@
 namespace mcp::util {
 
 // A UUIDv7 (RFC 9562) as lower-case text: time-ordered, so rows sort by creation and paginate.
+// Strictly increasing within the process (RFC 9562 §6.2 method 1: the 12 bits of rand_a count
+// within a millisecond), so rows written one after another by one writer sort in that order and a
+// cursor walk cannot pass a row that commits after it.
 std::string new_uuid_v7();
 
 // A short random id for a request, for logs and the X-Request-Id header.
