@@ -8,6 +8,7 @@
 #include "domain/api_key.h"
 #include "domain/clerk_event.h"
 #include "domain/jwt_verifier.h"
+#include "domain/protected_resource.h"
 #include "storage/api_key_store.h"
 #include "storage/audit_store.h"
 #include "storage/database.h"
@@ -27,7 +28,10 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 Authenticator::Authenticator(storage::Database& db, const Config& config, UsageRecorder& usage)
-    : db_(db), usage_(usage) {
+    : db_(db),
+      usage_(usage),
+      public_url_(config.public_url),
+      allow_missing_audience_(config.oauth_allow_missing_audience) {
   if (config.jwt_key || config.jwks_file) {
     std::optional<std::string> jwks;
     if (config.jwks_file) jwks = read_file(*config.jwks_file);
@@ -79,6 +83,12 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
     claims = jwt_->verify(token, now_ms);
   } catch (const domain::TokenRejected& e) {
     throw Unauthenticated(e.what());
+  }
+  // An access token minted for another resource of the same Clerk instance is not for this API.
+  if (claims.kind == domain::TokenKind::Access) {
+    if (auto refusal = domain::access_token_refusal(claims, public_url_, allow_missing_audience_)) {
+      throw Unauthenticated(*refusal);
+    }
   }
   domain::Principal principal;
   principal.kind = domain::Principal::Kind::User;

@@ -47,6 +47,10 @@ class Authenticator {
   storage::Database& db_;
   UsageRecorder& usage_;
   std::unique_ptr<domain::JwtVerifier> jwt_;
+  // OAuth access tokens on the admin API: their audience must name the platform's public URL (the
+  // resource of the bare /.well-known/oauth-protected-resource).
+  std::optional<std::string> public_url_;
+  bool allow_missing_audience_ = false;
 };
 
 // What ensure_bootstrap_key found or did.

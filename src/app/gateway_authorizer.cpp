@@ -10,6 +10,7 @@
 #include "domain/clerk_event.h"
 #include "domain/gateway_decision.h"
 #include "domain/jwt_verifier.h"
+#include "domain/protected_resource.h"
 #include "storage/database.h"
 #include "storage/gateway_store.h"
 #include "util/crypto.h"
@@ -215,11 +216,30 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::stri
   } catch (const domain::TokenRejected& e) {
     return {unauthenticated(e.what()), {}};
   }
-  auto row = storage::read_value(db_, [&](storage::Session& session) {
-    return claims.org_id ? storage::find_gateway_user_by_organization(session, claims.subject, *claims.org_id,
-                                                                      claims.session_id.value_or(""), slug)
-                         : storage::find_gateway_user_by_session(session, claims.subject,
-                                                                 claims.session_id.value_or(""), now_ms, slug);
+  bool access_token = claims.kind == domain::TokenKind::Access;
+  if (access_token) {
+    std::optional<std::string> resource;
+    if (options_.public_url) resource = domain::resource_url(*options_.public_url, domain::McpEndpoint{std::nullopt, slug});
+    if (auto refusal = domain::access_token_refusal(claims, resource, options_.allow_missing_audience)) {
+      return {unauthenticated(*refusal), {}};
+    }
+  }
+  // The organization: the token's claim; else, for a session token, its session's active one; else,
+  // for an access token, the user's only live organization with the server enabled.
+  bool ambiguous = false;
+  auto row = storage::read_value(db_, [&](storage::Session& session) -> std::optional<storage::GatewayUserRow> {
+    if (claims.org_id) {
+      return storage::find_gateway_user_by_organization(session, claims.subject, *claims.org_id,
+                                                        claims.session_id.value_or(""), slug);
+    }
+    if (!access_token) {
+      return storage::find_gateway_user_by_session(session, claims.subject, claims.session_id.value_or(""), now_ms,
+                                                   slug);
+    }
+    auto candidates = storage::find_gateway_user_by_enabled_membership(session, claims.subject, slug);
+    if (candidates.empty()) return std::nullopt;
+    ambiguous = candidates.size() > 1;
+    return candidates.front();
   });
   if (!row) {
     return {unauthenticated("The token's user is not known here (its user.created webhook has not been delivered "
@@ -248,6 +268,7 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::stri
   }
   // A token naming an organization the user is not (or no longer) a member of.
   facts.not_a_member = live_organization && !row->membership_role;
+  facts.organization_ambiguous = ambiguous;
   fill_server_facts(facts, row->server);
   return {outcome_of(domain::decide_gateway_access(principal, facts, slug), ""),
           earliest(claims.expires_at_ms, row->session_expires_at)};

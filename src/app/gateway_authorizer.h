@@ -62,6 +62,10 @@ class GatewayAuthorizer {
   struct Options {
     int64_t ttl_ms = kGatewayCacheTtlMs;  // 0: no cache
     size_t max_entries = 16384;
+    // OAuth access tokens (at+jwt): their audience must name <public_url>/mcp/{server}; without a
+    // public URL they are refused. MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE lets a token without aud in.
+    std::optional<std::string> public_url;
+    bool allow_missing_audience = false;
   };
 
   // `jwt` may be null (no CLERK_JWT_KEY / CLERK_JWKS_FILE: session tokens are refused).

@@ -81,6 +81,10 @@ GatewayDecision decide_gateway_access(const Principal& principal, const GatewayF
   if (facts.user_deleted) return deny("The user has been deleted.");
   if (facts.organization_deleted) return deny("The organization has been deleted.");
   if (facts.not_a_member) return deny("The user is not a member of the token's organization.");
+  if (facts.organization_ambiguous) {
+    return deny("The token names no organization and its user has several with the MCP server '" + slug +
+                "' enabled: use a token with an organization (Clerk's active organization).");
+  }
   try {
     authorize(principal, Permission::Use, principal.organization_id);
   } catch (const AccessDenied& e) {

@@ -38,6 +38,9 @@ struct GatewayFacts {
   // A session token named an organization that exists (and is live), but the user has no live
   // membership in it.
   bool not_a_member = false;
+  // An access token without an organization claim, whose user has more than one live organization
+  // with the server enabled: which one it acts for cannot be told.
+  bool organization_ambiguous = false;
   bool server_found = false;
   bool server_active = false;
   bool service_found = false;

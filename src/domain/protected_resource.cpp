@@ -43,6 +43,20 @@ nlohmann::json platform_resource_metadata(const std::string& public_url, const s
           {"resource_name", "mcp-admin"}};
 }
 
+std::optional<std::string> access_token_refusal(const SessionClaims& claims, const std::optional<std::string>& resource,
+                                                bool allow_missing_audience) {
+  if (!resource) {
+    return "OAuth access tokens are not accepted here: set MCP_ADMIN_PUBLIC_URL, the resource their audience names.";
+  }
+  if (claims.audiences.empty()) {
+    if (allow_missing_audience) return std::nullopt;
+    return "The access token has no audience (aud): it must name " + *resource +
+           " (or set MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE for an authorization server without resource indicators).";
+  }
+  if (!audience_names(claims, *resource)) return "The access token's audience (aud) does not name " + *resource + ".";
+  return std::nullopt;
+}
+
 std::string bearer_challenge(const std::optional<std::string>& metadata_url, bool token_refused) {
   std::string value = "Bearer";
   const char* separator = " ";

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/jwt_verifier.h"
+
 namespace mcp::domain {
 
 // What an MCP request's URI names: /mcp/{server}/… or /orgs/{org}/mcp/{server}/….
@@ -35,6 +37,13 @@ nlohmann::json platform_resource_metadata(const std::string& public_url, const s
 
 // The scopes MCP clients are told to ask Clerk for (Clerk's OAuth user-info scopes).
 inline constexpr const char* kMcpScopes[] = {"profile", "email"};
+
+// Why an OAuth access token may not be used at `resource` (nullopt: it may). Its audience must name
+// the resource (RFC 8707, RFC 9068 §4); with allow_missing_audience a token without aud passes (an
+// aud naming anything else still does not). Without a resource (no MCP_ADMIN_PUBLIC_URL) no access
+// token is accepted: there is nothing its audience could be checked against.
+std::optional<std::string> access_token_refusal(const SessionClaims& claims, const std::optional<std::string>& resource,
+                                                bool allow_missing_audience);
 
 // The WWW-Authenticate value of a gateway 401 (RFC 6750 §3, RFC 9728 §5.1): Bearer with
 // resource_metadata, and error="invalid_token" when a credential was presented and refused.

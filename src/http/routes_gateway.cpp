@@ -9,7 +9,9 @@
 //       forwarded-URI headers that disagree, or a ?server= that names another server than the
 //       forwarded URI (which decides when present)
 //   401 + WWW-Authenticate: Bearer — no credential; unknown, expired or revoked key; bad or expired
-//       token; a token's user not known here
+//       token; a token's user not known here. With MCP_ADMIN_PUBLIC_URL and CLERK_ISSUER set, the
+//       challenge names the server's protected-resource metadata (resource_metadata="…", RFC 9728
+//       §5.1) and, when a credential was refused, error="invalid_token" (RFC 6750 §3.1)
 //   403 deleted user or organization, not a member, VIEWER, unknown or inactive server, service not
 //       enabled (or disabled) for the organization
 //   503 the database cannot be read (a proxy treats it as a denial: fail closed)
@@ -21,6 +23,7 @@
 #include "app/app.h"
 #include "app/gateway_authorizer.h"
 #include "domain/gateway_decision.h"
+#include "domain/protected_resource.h"
 #include "http/api_support.h"
 #include "http/problem.h"
 #include "http/router.h"
@@ -34,8 +37,8 @@ namespace {
 
 constexpr std::array<const char*, 3> kForwardedUriHeaders = {"X-Forwarded-Uri", "X-Original-URI", "X-Original-URL"};
 
-void deny(Response& res, int status, const std::string& detail) {
-  if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
+void deny(Response& res, int status, const std::string& detail, const std::string& challenge = "Bearer") {
+  if (status == 401) res.set_header("WWW-Authenticate", challenge);
   res.set_header("Cache-Control", "no-store");
   send_problem(res, status, detail, {{"allowed", false}});
 }
@@ -106,8 +109,11 @@ nlohmann::json response_schema() {
 }  // namespace
 
 void add_gateway_routes(Router& router, app::App& app) {
-  auto authorizer =
-      std::make_shared<app::GatewayAuthorizer>(app.database(), app.usage(), app.authenticator().jwt_verifier());
+  app::GatewayAuthorizer::Options options;
+  options.public_url = app.config().public_url;
+  options.allow_missing_audience = app.config().oauth_allow_missing_audience;
+  auto authorizer = std::make_shared<app::GatewayAuthorizer>(app.database(), app.usage(),
+                                                             app.authenticator().jwt_verifier(), options);
 
   RouteDoc doc;
   doc.tag = "gateway";
@@ -129,12 +135,13 @@ void add_gateway_routes(Router& router, app::App& app) {
   router.add(
       "GET", "/api/v1/gateway/authorize",
       "Forward auth: may this credential use this MCP server? 200 with X-MCP-* headers, else 401/403 (cached ≤ 500 ms)",
-      [authorizer](RequestContext& ctx) {
+      [authorizer, &app](RequestContext& ctx) {
         auto slug = requested_slug(ctx.req, ctx.res);
         if (!slug) return;
+        std::string credential = presented_credential(ctx.req);
         std::shared_ptr<const app::GatewayOutcome> outcome;
         try {
-          outcome = authorizer->authorize(presented_credential(ctx.req), *slug);
+          outcome = authorizer->authorize(credential, *slug);
         } catch (const storage::Conflict&) {
           deny(ctx.res, 503, "A concurrent change got in the way; retry the request.");
           return;
@@ -145,7 +152,14 @@ void add_gateway_routes(Router& router, app::App& app) {
           return;
         }
         if (outcome->status != 200) {
-          deny(ctx.res, outcome->status, outcome->detail);
+          // An MCP client without a credential follows resource_metadata to find where to get one;
+          // the URL is the one the metadata route serves (only when both settings are there).
+          const auto& config = app.config();
+          std::optional<std::string> metadata_url;
+          if (config.public_url && config.clerk_issuer) {
+            metadata_url = domain::resource_metadata_url(*config.public_url, domain::McpEndpoint{std::nullopt, *slug});
+          }
+          deny(ctx.res, outcome->status, outcome->detail, domain::bearer_challenge(metadata_url, !credential.empty()));
           return;
         }
         Response& res = ctx.res;

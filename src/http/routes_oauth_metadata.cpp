@@ -1,5 +1,5 @@
 // OAuth 2.0 protected-resource metadata (RFC 9728) for the MCP endpoints behind the gateway
-// (README "MCP clients: OAuth discovery (groundwork)"). MCP clients read the gateway's 401
+// (README "MCP clients: OAuth discovery"). MCP clients read the gateway's 401
 // (WWW-Authenticate: Bearer resource_metadata="…"), fetch this document, and find Clerk in it.
 //
 //   GET /.well-known/oauth-protected-resource                          the public base

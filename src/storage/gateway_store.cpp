@@ -44,6 +44,20 @@ constexpr Query kFindGatewayUserBySession{
     MCP_GATEWAY_SERVER_JOINS("o.id", "$4")
     " WHERE u.clerk_id = $1"};
 
+constexpr Query kFindGatewayUserByEnabledMembership{
+    "find_gateway_user_by_enabled_membership",
+    "SELECT u.id, u.deleted_at, o.id, o.deleted_at, m.role, NULL, "
+    MCP_GATEWAY_SERVER_COLUMNS ", NULL"
+    " FROM users u"
+    " LEFT JOIN organization_memberships m ON m.user_id = u.id AND m.deleted_at IS NULL AND EXISTS ("
+    "   SELECT 1 FROM organizations eo"
+    "   JOIN organization_services eos ON eos.organization_id = eo.id AND eos.enabled = TRUE"
+    "   JOIN mcp_servers es ON es.id = eos.mcp_server_id AND es.slug = $2"
+    "   WHERE eo.id = m.organization_id AND eo.deleted_at IS NULL)"
+    " LEFT JOIN organizations o ON o.id = m.organization_id"
+    MCP_GATEWAY_SERVER_JOINS("o.id", "$2")
+    " WHERE u.clerk_id = $1 ORDER BY o.id LIMIT 2"};
+
 #undef MCP_GATEWAY_SERVER_COLUMNS
 #undef MCP_GATEWAY_SERVER_JOINS
 
@@ -97,6 +111,14 @@ std::optional<GatewayUserRow> find_gateway_user_by_organization(Session& session
   Rows rows = session.query(kFindGatewayUserByOrganization, params);
   if (rows.empty()) return std::nullopt;
   return user_from(rows.front());
+}
+
+std::vector<GatewayUserRow> find_gateway_user_by_enabled_membership(Session& session, const std::string& clerk_user_id,
+                                                                    const std::string& slug) {
+  Value params[] = {clerk_user_id, slug};
+  std::vector<GatewayUserRow> users;
+  for (const Row& row : session.query(kFindGatewayUserByEnabledMembership, params)) users.push_back(user_from(row));
+  return users;
 }
 
 std::optional<GatewayUserRow> find_gateway_user_by_session(Session& session, const std::string& clerk_user_id,

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "storage/database.h"
 
@@ -53,6 +54,13 @@ std::optional<GatewayUserRow> find_gateway_user_by_organization(Session& session
                                                                 const std::string& clerk_organization_id,
                                                                 const std::string& clerk_session_id,
                                                                 const std::string& slug);
+
+// The user with this Clerk id and, for a token that names no organization, their live memberships
+// whose live organization has the server `slug` enabled: one row per such membership (at most two:
+// enough to tell one from several), or one row without an organization when there is none. Empty:
+// no such user.
+std::vector<GatewayUserRow> find_gateway_user_by_enabled_membership(Session& session, const std::string& clerk_user_id,
+                                                                    const std::string& slug);
 
 // As above, the organization being the active one of the user's live session `clerk_session_id`
 // (a token without org claims, whose session switched organization through the API).

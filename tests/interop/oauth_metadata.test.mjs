@@ -41,6 +41,22 @@ describe('protected-resource metadata', () => {
     assert.deepEqual(bare.json.authorization_servers, [ISSUER]);
   });
 
+  test('the gateway\'s 401 names the server\'s metadata, and invalid_token when a credential was refused', async () => {
+    const none = await request(api.baseUrl, 'GET', '/api/v1/gateway/authorize', { headers: { 'X-Forwarded-Uri': '/mcp/github/mcp' } });
+    expectProblem(assert, none, 401);
+    const metadataUrl = `${PUBLIC}/.well-known/oauth-protected-resource/mcp/github`;
+    assert.equal(none.headers['www-authenticate'], `Bearer resource_metadata="${metadataUrl}"`);
+    // The URL it names is served here, under the configured public origin.
+    const metadata = await request(api.baseUrl, 'GET', new URL(metadataUrl).pathname);
+    assert.equal(metadata.status, 200, metadata.text);
+    assert.equal(metadata.json.resource, `${PUBLIC}/mcp/github`);
+
+    const refused = await request(api.baseUrl, 'GET', '/api/v1/gateway/authorize?server=github',
+      { headers: { Authorization: 'Bearer mcp_sk_not_a_key_that_exists_here_0000000000' } });
+    expectProblem(assert, refused, 401);
+    assert.equal(refused.headers['www-authenticate'], `Bearer resource_metadata="${metadataUrl}", error="invalid_token"`);
+  });
+
   test('unknown and inactive servers are 404 problems', async () => {
     expectProblem(assert, await request(api.baseUrl, 'GET', '/.well-known/oauth-protected-resource/mcp/nope'), 404);
     const deactivated = await api.call('PATCH', '/api/v1/mcp-servers/time', { body: { is_active: false } });
@@ -70,6 +86,10 @@ describe('metadata settings', () => {
     try {
       const problem = expectProblem(assert, await request(api.baseUrl, 'GET', '/.well-known/oauth-protected-resource/mcp/github'), 404);
       assert.match(problem.detail, /MCP_ADMIN_PUBLIC_URL/);
+      // The gateway's 401 then names no metadata: a plain Bearer challenge.
+      const denied = await request(api.baseUrl, 'GET', '/api/v1/gateway/authorize?server=github');
+      expectProblem(assert, denied, 401);
+      assert.equal(denied.headers['www-authenticate'], 'Bearer');
     } finally {
       await api.close();
     }

@@ -8,6 +8,8 @@ import { startApiServer } from './api_harness.mjs';
 import { startCaddy, startMcpServer, startNginx, useMcpServer } from './proxy_support.mjs';
 
 const proxies = { nginx: startNginx, caddy: startCaddy };
+const PUBLIC = 'https://mcp.example.com';
+const ISSUER = 'https://clerk.example.test';
 
 for (const [proxyName, startProxy] of Object.entries(proxies)) {
   describe(`forward auth through ${proxyName}`, () => {
@@ -15,7 +17,8 @@ for (const [proxyName, startProxy] of Object.entries(proxies)) {
 
     before(async () => {
       tmp = tempDir(`mcp-admin-${proxyName}-`);
-      api = await startApiServer();
+      // The public origin only names URLs in the metadata and the 401; the test reaches the proxy by its port.
+      api = await startApiServer({ args: ['--public-url', PUBLIC, '--clerk-issuer', ISSUER] });
       github = await startMcpServer('github');
       git = await startMcpServer('git');
       acme = await api.tenant(`${proxyName}acme`, []);
@@ -63,8 +66,20 @@ for (const [proxyName, startProxy] of Object.entries(proxies)) {
       await assert.rejects(useMcpServer(`${proxy.url}/mcp/github/`), /401/);
       const raw = await fetch(`${proxy.url}/mcp/github/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
       assert.equal(raw.status, 401);
-      assert.match(raw.headers.get('www-authenticate') ?? '', /^Bearer/);
+      assert.equal(raw.headers.get('www-authenticate'),
+        `Bearer resource_metadata="${PUBLIC}/.well-known/oauth-protected-resource/mcp/github"`);
       assert.equal(github.requests.length, seenBefore);
+    });
+
+    test('the metadata the 401 names is served through the proxy (OAuth discovery)', async () => {
+      const metadata = await fetch(`${proxy.url}/.well-known/oauth-protected-resource/mcp/github`);
+      assert.equal(metadata.status, 200);
+      const document = await metadata.json();
+      assert.equal(document.resource, `${PUBLIC}/mcp/github`);
+      assert.deepEqual(document.authorization_servers, [ISSUER]);
+      const refused = await fetch(`${proxy.url}/mcp/github/`, { method: 'POST', headers: { Authorization: 'Bearer mcp_sk_unknown' }, body: '{}' });
+      assert.equal(refused.status, 401);
+      assert.match(refused.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
     });
 
     test('a server the organization has not enabled is 403', async () => {
@@ -81,9 +96,9 @@ for (const [proxyName, startProxy] of Object.entries(proxies)) {
       assert.equal(identity.user, null);
     });
 
-    // Known defect on Caddy (issue 9): its forward_auth keeps the client's query string, and today
-    // ?server= beats the forwarded URI. A todo until the forwarded URI is the truth; nginx passes.
-    test('a ?server= in the client\'s own query string cannot authorize another server than the path\'s', { todo: proxyName === 'caddy' ? 'Caddy passes the client query to the authorize call (issue 9)' : false }, async () => {
+    // Caddy's forward_auth keeps the client's query string on the authorize call: the forwarded URI
+    // decides, and a ?server= naming another server is refused (400), never believed.
+    test('a ?server= in the client\'s own query string cannot authorize another server than the path\'s', async () => {
       // beta may use git, not github: naming git in the query of a github URL must not get it through.
       const seenBefore = github.requests.length;
       const raw = await fetch(`${proxy.url}/mcp/github/?server=git`, {

@@ -110,6 +110,7 @@ export async function startCaddy({ dir, adminPort, upstreams }) {
   };
   replace('mcp.example.com {', `http://127.0.0.1:${port} {`);
   replace('forward_auth 127.0.0.1:3000', `forward_auth 127.0.0.1:${adminPort}`);
+  replace('reverse_proxy 127.0.0.1:3000', `reverse_proxy 127.0.0.1:${adminPort}`);
   replace('127.0.0.1:9101', `127.0.0.1:${upstreams.github}`);
   replace('127.0.0.1:9102', `127.0.0.1:${upstreams.git}`);
   // Test process set-up only: no admin endpoint, no certificates, state under `dir`.
