@@ -29,13 +29,16 @@ function issue(dir, serial) {
   writeFileSync(path.join(dir, 'server.pem'), readFileSync(path.join(dir, 'next.pem')));
 }
 
-// GET over the agent: { status, serial (of the server's certificate, hex), socket }.
+// GET over the agent: { status, serial (of the server's certificate, hex), socket }. The socket is
+// taken when the answer starts: by its end a kept-alive socket may already be back in the agent's
+// pool and res.socket null.
 function get(url, agent, ca) {
   return new Promise((resolve, reject) => {
     const req = https.get(url, { agent, ca }, (res) => {
-      const serial = res.socket.getPeerCertificate().serialNumber;
+      const socket = res.socket;
+      const serial = socket.getPeerCertificate().serialNumber;
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, serial, socket: res.socket }));
+      res.on('end', () => resolve({ status: res.statusCode, serial, socket }));
     });
     req.setTimeout(5000, () => req.destroy(new Error('no answer in 5 s')));
     req.on('error', reject);
