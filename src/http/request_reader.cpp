@@ -1,3 +1,8 @@
+// Beast runs here as in the release build, in every build: its BOOST_ASSERTs compiled out. One of
+// them (basic_parser.ipp, parse_chunk_header, `n >= 5`) does not hold when a final chunk arrives a
+// byte at a time, and the code after it handles that case; the http_request fuzz target found it
+// (tests/fuzz/corpus/http_request/crash-beast-final-chunk-bytewise). Boost 1.74, Debian 12.
+#define BOOST_DISABLE_ASSERTS
 #include "http/request_reader.h"
 
 #include <algorithm>

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdio>
 // Helpers every fuzz target shares: a reader that cuts the fuzzer's bytes into fields, so that one
 // input can carry several strings (headers, a body) and mutations stay local to one of them.
 #include <cstddef>
@@ -37,7 +38,10 @@ class FieldReader {
 };
 
 // A failed property: abort so that libFuzzer records the input as a crash.
-// The message is for the reader of the target; the stack trace shows which property failed.
-[[noreturn]] inline void property_failed([[maybe_unused]] const char* what) { __builtin_trap(); }
+// The message goes to stderr first: without a symbolizer the stack trace names no function.
+[[noreturn]] inline void property_failed(const char* what) {
+  std::fprintf(stderr, "property failed: %s\n", what);
+  __builtin_trap();
+}
 
 }  // namespace mcp::fuzz

@@ -1,12 +1,13 @@
 #pragma once
-// The one place the fuzz targets build an HTTP request of the server's request type (today
-// httplib::Request): when the HTTP front changes its type, only this file changes.
+// The one place the fuzz targets build an HTTP request of the server's request type
+// (mcp::http::Request, what the front's RequestReader hands the router): when it changes, only
+// this file changes.
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <httplib.h>
+#include "http/request.h"
 
 namespace mcp::fuzz {
 
@@ -19,13 +20,14 @@ struct RequestSpec {
   std::string remote_addr = "127.0.0.1";
 };
 
-using Request = httplib::Request;
-using Response = httplib::Response;
+using Request = mcp::http::Request;
+using Response = mcp::http::Response;
 
 inline Request make_request(const RequestSpec& spec) {
   Request req;
   req.method = spec.method;
   req.path = spec.path;
+  req.target = spec.path;
   for (const auto& [name, value] : spec.headers) req.headers.emplace(name, value);
   for (const auto& [name, value] : spec.query) req.params.emplace(name, value);
   req.body = spec.body;

@@ -8,6 +8,8 @@
 #   FUZZ_TARGETS="dotenv cursor" bash tests/fuzz/run.sh only these targets
 #   FUZZ_JOBS=2                                        build parallelism (default: nproc)
 #   FUZZ_BUILD_ONLY=1 bash tests/fuzz/run.sh           build, run nothing
+#   FUZZ_ALSO="mcp-admin unit_tests"                  also build these targets, with the same ASan +
+#                                                      UBSan instrumentation (CI's ASan suites run them)
 #
 # Exit status 0 only when no target crashed, leaked, timed out or ran out of memory. Crashing
 # inputs land in build-fuzz/crashes/<target>/; the per-target log in build-fuzz/logs/<target>.log;
@@ -22,12 +24,13 @@ command -v "$cxx" >/dev/null || { echo "run.sh: $cxx not found (packaging/instal
 
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
-cmake -S "$top" -B "$dir" -DCMAKE_CXX_COMPILER="$cxx" -DMCP_ADMIN_FUZZ=ON -DBUILD_TESTING=OFF \
+cmake -S "$top" -B "$dir" -DCMAKE_CXX_COMPILER="$cxx" -DMCP_ADMIN_FUZZ=ON -DBUILD_TESTING=ON \
   -DCMAKE_BUILD_TYPE=Fuzz -DCMAKE_CXX_FLAGS_FUZZ="-O1 -g" "${launcher[@]}" \
   -DMCP_ADMIN_DEPS_DIR="$top/build/deps" >/dev/null
 targets=${FUZZ_TARGETS:-$(sed -n 's/^mcp_fuzz_target(\([a-z_]*\))$/\1/p' "$top/tests/fuzz/CMakeLists.txt")}
 build_targets=()
 for target in $targets; do build_targets+=("${target}_fuzz"); done
+for target in ${FUZZ_ALSO:-}; do build_targets+=("$target"); done
 cmake --build "$dir" -j"${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}" --target "${build_targets[@]}"
 if [ "${FUZZ_BUILD_ONLY:-0}" = 1 ]; then exit 0; fi
 if [ "$seconds" -eq 0 ] && [ -z "${FUZZ_RUNS:-}" ]; then echo "run.sh: 0 seconds (libFuzzer would read it as forever)" >&2; exit 2; fi
