@@ -320,14 +320,16 @@ describe('schema parity: SQLite and PostgreSQL end with the same schema', { skip
   test('introspection sees the whole schema on both engines', () => {
     for (const [name, model] of [['sqlite', sqliteModel], ['postgres', postgresModel]]) {
       const tables = [...model.keys()].filter((k) => k.startsWith('table ')).map((k) => k.slice(6)).sort();
-      assert.deepEqual(tables, ['api_keys', 'audit_logs', 'mcp_servers', 'organization_memberships', 'organization_services',
-        'organizations', 'schema_migrations', 'sessions', 'users', 'webhook_events'], `${name} tables`);
+      assert.deepEqual(tables, ['api_keys', 'audit_logs', 'clerk_sync_state', 'mcp_servers', 'organization_memberships',
+        'organization_services', 'organizations', 'schema_migrations', 'sessions', 'users', 'webhook_events'], `${name} tables`);
       // A few facts known from schema/0001_init.sql, so that a normalisation bug that blanks a
       // whole category on both sides (and so compares equal) does not go unnoticed.
       assert.equal(model.get('column users.metadata'), "text not null default='{}'", `${name} users.metadata`);
       assert.equal(model.get('column mcp_servers.is_active'), 'boolean not null default=true', `${name} mcp_servers.is_active`);
       assert.equal(model.get('column api_keys.usage_count'), 'bigint not null default=0', `${name} api_keys.usage_count`);
       assert.equal(model.get('column users.id'), 'text not null pk#1 default=none', `${name} users.id`);
+      // From schema/0002_clerk.sql: columns added by ALTER TABLE land on both engines alike.
+      assert.equal(model.get('column sessions.clerk_status'), 'text null default=none', `${name} sessions.clerk_status`);
       assert.equal(model.get('unique organization_services (organization_id, mcp_server_id)'), 'present', `${name} composite unique`);
       assert.equal(model.get('unique webhook_events (svix_id)'), 'present', `${name} unique svix_id`);
       assert.equal(model.get('foreign-key sessions (organization_id) -> organizations (id)'),

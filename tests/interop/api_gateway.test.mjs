@@ -29,13 +29,15 @@ function authorize(token, { server, headers = {}, query } = {}) {
   return api.call('GET', `${AUTHORIZE}${qs}`, { token, headers });
 }
 
-function expectDenied(response, status, message = '') {
+// A 401's challenge: a bare Bearer when no credential was sent, error="invalid_token" when one was
+// refused (RFC 6750 §3.1; this server has no public URL, so no resource_metadata).
+function expectDenied(response, status, message = '', { challenge = 'Bearer error="invalid_token"' } = {}) {
   const problem = expectProblem(assert, response, status, message);
   assert.equal(problem.allowed, false, `${message} ${response.text}`);
   for (const header of ['x-mcp-organization', 'x-mcp-user', 'x-mcp-role', 'x-mcp-server']) {
     assert.equal(response.headers[header], undefined, `${message} no ${header} on a denial`);
   }
-  if (status === 401) assert.equal(response.headers['www-authenticate'], 'Bearer', message);
+  if (status === 401) assert.equal(response.headers['www-authenticate'], challenge, message);
   return problem;
 }
 
@@ -214,12 +216,12 @@ describe('refused', () => {
   });
 
   test('no credential, an unknown key, a malformed one, a bad or expired token: 401 with WWW-Authenticate: Bearer', async () => {
-    expectDenied(await authorize(null, { server: 'github' }), 401, 'none');
+    expectDenied(await authorize(null, { server: 'github' }), 401, 'none', { challenge: 'Bearer' });
     expectDenied(await authorize(randomApiKey(), { server: 'github' }), 401, 'unknown key');
     expectDenied(await authorize(`${member.key.slice(0, -2)}xx`, { server: 'github' }), 401, 'right prefix, wrong secret');
     expectDenied(await authorize('not-a-key', { server: 'github' }), 401, 'malformed');
     expectDenied(await api.call('GET', `${AUTHORIZE}?server=github`, { token: null, headers: { Authorization: `Basic ${member.key}` } }),
-      401, 'not Bearer');
+      401, 'not Bearer', { challenge: 'Bearer' });  // a Basic credential is no credential here
     const now = Math.floor(Date.now() / 1000);
     const expired = await api.token('bea', { org: { id: beta.orgClerkId }, exp: now - 120, iat: now - 600 });
     expectDenied(await authorize(expired, { server: 'github' }), 401, 'expired token');
