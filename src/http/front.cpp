@@ -32,9 +32,11 @@ using Clock = std::chrono::steady_clock;
 
 // What a refused request's unread remainder may still cost before the connection is closed: the
 // answer is sent, the sending side shut down, and the rest read and dropped (so the client reads
-// the answer instead of a reset), for this long or this many bytes.
+// the answer instead of a reset), for this long or this many bytes. The bytes bound is generous:
+// dropping costs only bandwidth, and at 2 MiB a client still writing a 3 MiB webhook body got a
+// reset (EPIPE) instead of its 413 (tests/interop/bad_input.test.mjs, under load).
 constexpr std::chrono::milliseconds kLingerTimeout{2'000};
-constexpr size_t kLingerBytes = 2 * 1024 * 1024;
+constexpr size_t kLingerBytes = 16 * 1024 * 1024;
 constexpr std::chrono::milliseconds kSweepInterval{250};
 constexpr int kReadRoundsPerEvent = 16;  // then other connections get their turn
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
