@@ -225,7 +225,14 @@ TEST_CASE("postgres: a write that breaks its savepoint aborts its batch; the wri
         });
       }));
     }
-    while (holders_started.load() < 2) std::this_thread::yield();
+    // Both holders usually hold a writer each; when the group commit puts them in one batch, the
+    // second waits behind the first for ever, so wait for it only a while (it spun for good under
+    // ASan). Innocent and breaker then queue behind whatever holds; the transaction ids decide.
+    auto started_by = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (holders_started.load() < 1 ||
+           (holders_started.load() < 2 && std::chrono::steady_clock::now() < started_by)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     std::string innocent_id = "innocent-" + mcp::util::new_uuid_v7();
     std::atomic<int64_t> innocent_tx{0};
     std::atomic<int64_t> breaker_tx{0};
