@@ -15,7 +15,9 @@ if [ ! -x "$binary" ]; then
   echo "rootfs.sh: no binary at $binary: run packaging/build-static.sh first" >&2
   exit 1
 fi
-if ! ldd "$binary" 2>&1 | grep -q 'not a dynamic executable'; then
+# ldd exits 1 on a static binary: take its words, not its status (pipefail would see the 1).
+ldd_says=$(ldd "$binary" 2>&1 || true)
+if ! grep -q 'not a dynamic executable' <<<"$ldd_says"; then
   echo "rootfs.sh: $binary is not static: it cannot run on an empty base" >&2
   exit 1
 fi

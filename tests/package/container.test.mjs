@@ -8,7 +8,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, existsSync, chownSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ import { STATIC_BIN, cannotRun, sh, startUntilReady } from './support.mjs';
 const TOP = fileURLToPath(new URL('../..', import.meta.url));
 const CONTAINERFILE = readFileSync(path.join(TOP, 'packaging/Containerfile'), 'utf8');
 const skip = cannotRun(['chroot']);
+// By its path: the server is started with the container's environment, whose PATH has no /usr/sbin.
+const CHROOT = ['/usr/sbin/chroot', '/usr/bin/chroot'].find((file) => existsSync(file)) ?? 'chroot';
 const scratch = mkdtempSync(path.join(tmpdir(), 'mcp-admin-container-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -102,11 +104,15 @@ test('the image tree under chroot: serves as its user, answers its HEALTHCHECK',
     'var/lib/mcp-admin/'], 'the binary, the CA bundle, passwd/group, the volume: nothing else');
 
   const [uid, gid] = one('USER').split(':').map(Number);
+  // podman export shows a VOLUME as its bare mount point (root's); a runtime fills a new volume
+  // from the image's directory, owner included (COPY --chown in the Containerfile): do the same.
+  const volume = path.join(root, 'var/lib/mcp-admin');
+  chownSync(volume, uid, gid);
   // The container's environment exactly, except the port: this test shares the host's network.
   const env = { ...containerEnv(), PORT: '0' };
   const entry = [...JSON.parse(one('ENTRYPOINT')), ...JSON.parse(one('CMD'))];
   const inImage = (argv) => ['--userspec', `${uid}:${gid}`, root, ...argv];
-  const server = await startUntilReady('chroot', inImage(entry), { env });
+  const server = await startUntilReady(CHROOT, inImage(entry), { env });
   try {
     const url = new URL(server.ready.url);
     assert.equal(url.hostname, '0.0.0.0');
@@ -115,10 +121,10 @@ test('the image tree under chroot: serves as its user, answers its HEALTHCHECK',
     assert.equal(statSync(path.join(root, 'var/lib/mcp-admin/mcp_admin.db')).uid, uid, 'the database is on the volume, the user\'s');
 
     const check = JSON.parse(one('HEALTHCHECK').replace(/^.*CMD /, ''));
-    const healthy = sh('chroot', inImage(check), { env: { ...env, PORT: url.port }, allowFail: true });
+    const healthy = sh(CHROOT, inImage(check), { env: { ...env, PORT: url.port }, allowFail: true });
     assert.equal(healthy.status, 0, healthy.stdout + healthy.stderr);
     assert.equal((await server.stop()).code, 0);
-    const gone = sh('chroot', inImage(check), { env: { ...env, PORT: url.port }, allowFail: true });
+    const gone = sh(CHROOT, inImage(check), { env: { ...env, PORT: url.port }, allowFail: true });
     assert.equal(gone.status, 1, 'unhealthy once stopped');
   } finally {
     await server.stop();
