@@ -1,5 +1,5 @@
 // clerk sync [--dry-run] [--prune] [--json]: backfill / reconcile users, organizations and
-// memberships from Clerk's Backend API through the webhooks' rules (DESIGN.md §6.1).
+// memberships from Clerk's Backend API through the webhooks' rules (README "Already have users?").
 #include <unistd.h>
 
 #include <chrono>

@@ -1,5 +1,5 @@
 #pragma once
-// Clerk's Backend API over HTTPS (DESIGN.md §6.1): the ClerkDirectory that `clerk sync` reads.
+// Clerk's Backend API over HTTPS (README "Already have users?"): the ClerkDirectory that `clerk sync` reads.
 // Retries what a retry can fix (429 after Retry-After, 5xx and network errors with exponential
 // backoff, within a bounded number of attempts and total wait) and verifies TLS against the
 // system's CA store. The secret key is sent as a bearer token and never written anywhere else.

@@ -1,5 +1,5 @@
 #pragma once
-// The rules that keep users, organizations and memberships in step with Clerk (DESIGN.md §6):
+// The rules that keep users, organizations and memberships in step with Clerk (README "Connect Clerk"):
 // staleness by updated_at, tombstones never revived, cascading soft deletes, one audit row per
 // applied change. The webhook (WebhookSync) and the reconciliation (`clerk sync`) both apply
 // through here, each as its own actor, so there is one copy of the rules.

@@ -1,5 +1,5 @@
 #pragma once
-// `clerk sync` (DESIGN.md §6.1): reads users, organizations and memberships from Clerk's Backend
+// `clerk sync` (README "Already have users?"): reads users, organizations and memberships from Clerk's Backend
 // API page by page and applies each object through the webhooks' rules (clerk_apply.h) as the
 // actor system/clerk-sync; `--prune` soft-deletes what Clerk no longer has. Pages are streamed:
 // only one page is held at a time (and, with --prune, the set of Clerk ids seen).

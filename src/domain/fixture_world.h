@@ -1,5 +1,5 @@
 #pragma once
-// Fixture worlds (DESIGN.md §8): a test's organizations, users, memberships, MCP servers, services
+// Fixture worlds (README "As a test fixture"): a test's organizations, users, memberships, MCP servers, services
 // and API keys, given as one JSON document and loaded in one transaction. Checked in full before
 // anything is written; loading the same world again changes nothing.
 #include <optional>
@@ -84,7 +84,7 @@ struct FixtureWorld {
   std::vector<FixtureApiKey> api_keys;
 };
 
-// Reads and checks a world document: shapes, types, formats (DESIGN.md §7 for keys), duplicates
+// Reads and checks a world document: shapes, types, formats (README "API keys"), duplicates
 // inside the file. Unknown fields are allowed. Throws FixtureError.
 FixtureWorld parse_fixture_world(const nlohmann::json& document);
 

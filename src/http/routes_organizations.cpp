@@ -214,7 +214,7 @@ void add_member(ApiRequest& r) {
     // Memberships come from Clerk: an organization's ADMIN may only add back a user whom Clerk put in
     // this organization (a membership row, live or removed). Anyone else answers exactly as an
     // unknown user does, so an ADMIN can neither probe nor claim (and then read) users of other
-    // organizations or of none (DESIGN.md §7). The platform may add anyone.
+    // organizations or of none (README "Roles and tenancy"). The platform may add anyone.
     if (!r.principal.platform_admin && !storage::has_membership_row(session, organization.id, user->id)) {
       throw ApiError(404, "There is no such user.");
     }

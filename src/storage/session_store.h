@@ -39,7 +39,7 @@ bool update_session(Session& session, const SessionRecord& record);
 // revoked_at := at unless already revoked (an earlier revocation stays); true when it changed.
 bool revoke_session(Session& session, const std::string& id, int64_t at);
 
-// What Clerk's session events keep of a Clerk session (DESIGN.md §6): found by clerk_session_id.
+// What Clerk's session events keep of a Clerk session (README "Connect Clerk"): found by clerk_session_id.
 struct ClerkSessionState {
   std::string id;  // ours
   std::string user_id;

@@ -1,4 +1,4 @@
-// `serve --fixture FILE` / MCP_ADMIN_FIXTURE (DESIGN.md §8): a world loaded after migrating, the
+// `serve --fixture FILE` / MCP_ADMIN_FIXTURE (README "As a test fixture"): a world loaded after migrating, the
 // key from the file authorizing through the gateway, idempotence (no second audit row), errors that
 // name the file, the JSON path and the reason (exit 2, nothing loaded). Runs on both engines.
 import { test } from 'node:test';

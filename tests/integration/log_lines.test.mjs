@@ -1,4 +1,4 @@
-// Log lines cannot be forged by request text (DESIGN.md §7 "HTTP front"): a path that decodes to a
+// Log lines cannot be forged by request text (README "What the server holds"): a path that decodes to a
 // newline, an escape sequence or a space-separated "field" stays inside its own line and its own
 // value, in the text format and in the JSON format.
 import { test } from 'node:test';

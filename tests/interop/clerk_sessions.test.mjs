@@ -1,4 +1,4 @@
-// Clerk's session events (DESIGN.md §6): session.created|pending|ended|removed|revoked, signed by
+// Clerk's session events (README "Connect Clerk"): session.created|pending|ended|removed|revoked, signed by
 // the real svix package, keep `sessions` in step by clerk_session_id (staleness by updated_at, an
 // ended session is a tombstone), and a Clerk session token (jose) whose session ended is refused by
 // the admin API and by the gateway — within one second on every instance (two instances on one

@@ -1,4 +1,4 @@
-// `mcp-admin clerk sync` (DESIGN.md §6.1) through the real binary against a stand-in for Clerk's
+// `mcp-admin clerk sync` (README "Already have users?") through the real binary against a stand-in for Clerk's
 // Backend API (clerk_backend_standin.mjs: Clerk's shapes, paging, 429/500/dropped connections).
 // The end state is compared, table by table, with what the same objects delivered as webhooks
 // (signed by the real svix package) give. Both engines (MCP_ADMIN_TEST_ENGINE=postgres).

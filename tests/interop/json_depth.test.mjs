@@ -1,4 +1,4 @@
-// JSON nesting limits hold WHILE parsing, on every path that parses outside JSON (DESIGN.md §6, §7):
+// JSON nesting limits hold WHILE parsing, on every path that parses outside JSON (README "HTTP"):
 // a validly signed webhook nested 70,000 levels (~420 KB, under the 1 MiB body limit) is a 400 kept
 // in webhook_events with its error, and the server stays up (it died of a stack overflow); eight
 // authenticated 1 MB "[[[…]]]" bodies are 400 without building a tree (RSS went from 16 to 313 MiB);

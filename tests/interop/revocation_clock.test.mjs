@@ -1,4 +1,4 @@
-// Revoked is revoked, whatever time the revocation carries (DESIGN.md §7): several instances share
+// Revoked is revoked, whatever time the revocation carries (README "Gateway authorization"): several instances share
 // one database, and an instance whose clock runs ahead writes a revoked_at that is still "in the
 // future" for the others. The admin API and the gateway must refuse the key at once (within the
 // gateway's one-second propagation), not when their own clock catches up. Sessions likewise. On
