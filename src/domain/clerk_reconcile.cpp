@@ -84,8 +84,25 @@ ClerkReconciler::ClerkReconciler(storage::Database& db, RoleMap roles, ClerkDire
 
 namespace {
 
-// One page (or one batch of prunes) in one transaction: retried whole when a unique key or a
-// deadlock refused it (a webhook of another process created the same Clerk id meanwhile).
+// One object of a page, in its own savepoint. On PostgreSQL (READ COMMITTED) a webhook on another
+// connection may create the same Clerk id between our look-up and our insert: the unique key then
+// refuses ours. Only this object is undone and applied again; it now finds the row and applies as
+// an update. Retrying the whole page instead could meet a new such insert on every attempt.
+int apply_object(Session& session, const std::function<int()>& apply) {
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      int made = 0;
+      session.within_savepoint([&] { made = apply(); });
+      return made;
+    } catch (const storage::UniqueViolation&) {
+      if (attempt == kAttempts) throw;
+    }
+  }
+}
+
+// One page (or one batch of prunes) in one transaction: retried whole when a deadlock broke it
+// (or a unique key refused an object three times over).
 void write_page(storage::Database& db, bool dry_run, const std::function<void(Session&)>& fn) {
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
@@ -153,8 +170,11 @@ ReconcileReport ClerkReconciler::run(const ReconcileOptions& options) {
         lines.clear();
         for (const ClerkEvent& event : events) {
           std::vector<std::string> actions;
-          int made = apply_clerk_event(session, roles_, sync_actor(), event, now,
-                                       options.on_would_change ? &actions : nullptr);
+          int made = apply_object(session, [&] {
+            actions.clear();
+            return apply_clerk_event(session, roles_, sync_actor(), event, now,
+                                     options.on_would_change ? &actions : nullptr);
+          });
           if (made == 0) {
             ++unchanged;
             continue;
@@ -199,13 +219,19 @@ ReconcileReport ClerkReconciler::run(const ReconcileOptions& options) {
       lines.clear();
       for (const ClerkEvent& event : deletions) {
         std::vector<std::string> actions;
-        changes += apply_clerk_event(session, roles_, sync_actor(), event, now, &actions);
+        changes += apply_object(session, [&] {
+          actions.clear();
+          return apply_clerk_event(session, roles_, sync_actor(), event, now, &actions);
+        });
         lines.push_back((event.kind == ClerkEventKind::UserDeleted ? "users " : "organizations ") + event.deleted_id +
                         ": " + join(actions));
       }
       for (const std::string& clerk_id : memberships) {
         std::vector<std::string> actions;
-        changes += delete_clerk_membership(session, roles_, sync_actor(), clerk_id, now, &actions);
+        changes += apply_object(session, [&] {
+          actions.clear();
+          return delete_clerk_membership(session, roles_, sync_actor(), clerk_id, now, &actions);
+        });
         lines.push_back("memberships " + clerk_id + ": " + join(actions));
       }
     });

@@ -67,6 +67,9 @@ class Session {
   // Inside a write: waits until no other process migrates the same database (PostgreSQL: an
   // advisory lock released at commit). SQLite's write transactions exclude each other already.
   virtual void lock_for_migration() {}
+  // Runs fn inside a savepoint of the current transaction: if fn throws, its own changes alone are
+  // undone, the transaction goes on, and the exception reaches the caller.
+  virtual void within_savepoint(const std::function<void()>& fn) = 0;
 };
 
 // A database: concurrent readers, one writer whose transactions are shared by concurrent callers

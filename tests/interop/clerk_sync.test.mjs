@@ -12,7 +12,7 @@ import {
 } from './clerk_payloads.mjs';
 import { startClerkStandin } from './clerk_backend_standin.mjs';
 import { world } from './clerk_world.mjs';
-import { auditRows, count, dumpDatabase, fullState, query } from './db_state.mjs';
+import { PSQL, auditRows, count, dumpDatabase, fullState, query } from './db_state.mjs';
 import { expectOutcome, startWebhookServer } from './harness.mjs';
 
 after(() => agent.destroy());
@@ -212,6 +212,86 @@ test('a sync racing webhooks ends in the state the newest updated_at of each obj
     assert.equal(names.get(u.id).first_name, u.first_name, 'Clerk\'s listing was newer');
     assert.equal(Number(names.get(u.id).clerk_updated_at), u.updated_at);
   }
+});
+
+// A psql session holding a transaction open (PostgreSQL only): `statements` run in it at once,
+// `commit()` ends it. `pid` is its backend, as pg_blocking_pids() names it.
+async function openTransaction(file, statements) {
+  const url = new URL(mapDatabaseUrl(`file:${file}`));
+  const schema = url.searchParams.get('schema');
+  url.searchParams.delete('schema');
+  const child = spawn(PSQL, [url.toString(), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'],
+    { env: { ...process.env, PGOPTIONS: `-c search_path=${schema}` }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => { err += chunk; });
+  const ready = new Promise((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk;
+      const pid = out.match(/ready:(\d+)/);
+      if (pid) resolve(Number(pid[1]));
+    });
+    child.on('exit', (status) => reject(new Error(`psql exited (${status}): ${err}`)));
+  });
+  child.stdin.write(`BEGIN;\n${statements}\nSELECT 'ready:' || pg_backend_pid();\n`);
+  const pid = await ready;
+  return {
+    pid,
+    commit: () => child.stdin.end('COMMIT;\n'),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+test('on PostgreSQL, webhooks creating the users a sync page is inserting cost that page nothing', {
+  skip: ENGINE !== 'postgres' && 'a race between writer connections: PostgreSQL only (SQLite has one writer)',
+}, async (t) => {
+  const at = workspace(t);
+  const clerk = world({ users: 20, organizations: 2 });
+  const standin = await startClerkStandin({ secret: SECRET_KEY, ...clerk });
+  t.after(() => standin.close());
+  const file = at('held.db');
+  const migrated = await mcpAdmin(['migrate', '--database', `file:${file}`]);
+  assert.equal(migrated.status, 0, migrated.stderr);
+
+  // Six other writers have each inserted one of the page's users and not committed yet: the sync's
+  // insert of that user waits for them, and is refused once they commit. Three wrote older data
+  // than Clerk lists, three newer.
+  const held = clerk.users.slice(0, 6).map((u, k) => ({
+    user: u, first_name: `Held${k}`, updated_at: u.updated_at + (k % 2 === 0 ? -1000 : 1000),
+  }));
+  const writers = await Promise.all(held.map((h, k) => openTransaction(file,
+    `INSERT INTO users (id, clerk_id, first_name, metadata, clerk_updated_at, created_at, updated_at) ` +
+    `VALUES ('held_${k}', '${h.user.id}', '${h.first_name}', '{}', ${h.updated_at}, 1, 1);`)));
+  t.after(() => writers.forEach((w) => w.kill()));
+
+  const running = sync(standin, file);
+  let finished = null;
+  running.then((result) => { finished = result; });
+  // Each time the sync waits on one of the writers, that writer commits: six refusals in a row.
+  const deadline = Date.now() + 60000;
+  const committed = new Set();
+  while (!finished && Date.now() < deadline) {
+    const waits = query(file, "SELECT pg_blocking_pids(pid) AS blockers FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
+    for (const writer of writers) {
+      if (!committed.has(writer.pid) && waits.some((w) => w.blockers.includes(writer.pid))) {
+        committed.add(writer.pid);
+        writer.commit();
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const result = await running;
+  assert.equal(committed.size, held.length, 'the sync waited on every writer');
+  summaryOf(result);
+
+  const users = new Map(query(file, 'SELECT clerk_id, first_name, clerk_updated_at FROM users').map((r) => [r.clerk_id, r]));
+  assert.equal(users.size, clerk.users.length);
+  for (const h of held) {
+    const newer = h.updated_at > h.user.updated_at;
+    assert.equal(users.get(h.user.id).first_name, newer ? h.first_name : h.user.first_name,
+      newer ? 'the other writer\'s data was newer' : 'Clerk\'s listing was newer');
+  }
+  for (const u of clerk.users.slice(6)) assert.equal(users.get(u.id).first_name, u.first_name);
 });
 
 test('a bad secret is one clear error line and exit 1; a missing one or a plain-http API is a usage error', async (t) => {

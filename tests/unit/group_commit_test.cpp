@@ -43,6 +43,7 @@ class NullSession final : public Session {
   Rows query(const Query&, Params) override { return {}; }
   int64_t execute(const Query&, Params) override { return 0; }
   void execute_script(std::string_view) override {}
+  void within_savepoint(const std::function<void()>& fn) override { fn(); }
 };
 
 // A connection that records the verbs it is given; its first prepare() waits until released, so

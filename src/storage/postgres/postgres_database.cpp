@@ -187,6 +187,18 @@ class PgSession final : public Session {
     connection_.exec("SELECT pg_advisory_xact_lock(7268461923)", "migration lock");
   }
 
+  void within_savepoint(const std::function<void()>& fn) override {
+    connection_.exec("SAVEPOINT part", "savepoint");
+    try {
+      fn();
+    } catch (...) {
+      connection_.exec("ROLLBACK TO SAVEPOINT part", "rollback to savepoint");
+      connection_.exec("RELEASE SAVEPOINT part", "release savepoint");
+      throw;
+    }
+    connection_.exec("RELEASE SAVEPOINT part", "release savepoint");
+  }
+
  private:
   PgConnection& connection_;
 };

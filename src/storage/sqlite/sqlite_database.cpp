@@ -80,6 +80,8 @@ class Connection {
   std::unordered_map<const char*, CachedStatement> cache_;
 };
 
+void exec_or_translate(Connection& connection, const char* sql);
+
 class SqliteSession final : public Session {
  public:
   explicit SqliteSession(Connection& connection) : connection_(connection) {}
@@ -124,6 +126,18 @@ class SqliteSession final : public Session {
     } catch (...) {
       rethrow_translated(std::current_exception(), "script");
     }
+  }
+
+  void within_savepoint(const std::function<void()>& fn) override {
+    exec_or_translate(connection_, "SAVEPOINT part");
+    try {
+      fn();
+    } catch (...) {
+      exec_or_translate(connection_, "ROLLBACK TO part");
+      exec_or_translate(connection_, "RELEASE part");
+      throw;
+    }
+    exec_or_translate(connection_, "RELEASE part");
   }
 
  private:
