@@ -312,6 +312,28 @@ TEST_CASE("sqlite: a throwing write rolls back its own changes and reaches the c
   }
 }
 
+TEST_CASE("sqlite: within_savepoint undoes only its own changes when it throws; the write goes on and commits") {
+  auto db = open(":memory:");
+  create_test_schema(*db);
+  db->write([](Session& session) {
+    Value kept[] = {int64_t{1}, int64_t{1}};
+    session.execute(kInsertWrite, kept);
+    CHECK_THROWS_AS(session.within_savepoint([&] {
+      Value undone[] = {int64_t{1}, int64_t{2}};
+      session.execute(kInsertWrite, undone);
+      session.execute(kInsertWrite, kept);  // the unique key refuses it
+    }),
+                    UniqueViolation);
+    session.within_savepoint([&] {
+      Value after[] = {int64_t{1}, int64_t{3}};
+      session.execute(kInsertWrite, after);
+    });
+  });
+  Row row = single_row(*db, kCountWrites, {});
+  CHECK(row.int64(0) == 2);              // (1,1) and (1,3); (1,2) was undone with its savepoint
+  CHECK(row.int64(1) == 1001 + 1003);
+}
+
 TEST_CASE("sqlite: failing writes among 8 threads x 200 concurrent writes undo only themselves") {
   mcp::test::TempDir dir;
   const std::string urls[] = {":memory:", "file:" + (dir / "writes.db").string()};
