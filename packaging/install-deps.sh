@@ -26,9 +26,10 @@ build_packages=(g++ cmake make pkg-config dpkg-dev libssl-dev libsqlite3-dev lib
 # (tests/sanitizers/) recompile the project twice more. gcc's ASan/UBSan/TSan runtimes come with g++.
 # time: the clerk-sync benchmark reads peak RSS from /usr/bin/time.
 # python3-pytest: the README's pytest fixture example is run by the suite; lintian checks the .deb
-# (packaging/build-deb.sh, tests/package/); podman builds the container image (tests/package/).
+# (packaging/build-deb.sh, tests/package/); podman builds the container image (tests/package/);
+# faketime runs a writer whose clock lags the others' (tests/interop/clerk_sync.test.mjs).
 test_packages=(wrk hyperfine curl sqlite3 postgresql-15 postgresql-client-15 chromium nginx caddy
-  clang-16 libclang-rt-16-dev ccache time python3-pytest lintian podman)
+  clang-16 libclang-rt-16-dev ccache time python3-pytest lintian podman faketime)
 
 missing=()
 for pkg in "${build_packages[@]}"; do

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_set>
 
 #include "util/ids.h"
 #include "util/json_limits.h"
@@ -15,6 +16,15 @@ constexpr Query kInsertAuditLog{
     "INSERT INTO audit_logs (id, organization_id, actor_type, actor_id, action, target_type, target_id, changes, ip, "
     "user_agent, request_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"};
 constexpr Query kCountAuditLogs{"count_audit_logs", "SELECT count(*) FROM audit_logs"};
+constexpr Query kAuditIdsFrom{"audit_ids_from", "SELECT id FROM audit_logs WHERE id >= $1 ORDER BY id LIMIT $2"};
+constexpr Query kLastAuditId{"last_audit_id", "SELECT max(id) FROM audit_logs"};
+// $1 old ids, $2 new ids, as array literals: one round trip for the whole batch.
+constexpr Query kRenumberAuditLogsPostgres{
+    "renumber_audit_logs",
+    "UPDATE audit_logs SET id = renumbered.new_id "
+    "FROM unnest(CAST($1 AS TEXT[]), CAST($2 AS TEXT[])) AS renumbered(old_id, new_id) "
+    "WHERE audit_logs.id = renumbered.old_id"};
+constexpr Query kRenumberAuditLogSqlite{"renumber_audit_log", "UPDATE audit_logs SET id = $2 WHERE id = $1"};
 
 // The listing: one statement per leading filter, all with the same parameters
 //   $1 organization_id, $2 actor_id, $3 action, $4 target_id (NULL: any),
@@ -57,10 +67,12 @@ constexpr Query kListAudit{"list_audit_logs", MCP_AUDIT_SELECT MCP_AUDIT_ORGANIZ
 #undef MCP_AUDIT_TARGET_ANY
 #undef MCP_AUDIT_TIME_AND_ORDER
 
-// Ids are written by insert_audit_log just before it reads the clock for created_at, so an id's
-// time and its row's created_at differ by a few milliseconds at most; the id bounds are widened by
-// this much and created_at decides exactly.
-constexpr int64_t kIdTimeSlackMs = 60'000;
+// An id's time is that of its row's created_at or later: by how long its transaction took to
+// commit (order_audit_ids_for_commit may give it a later id), or by how far the clock of the
+// instance that wrote the row before it ran ahead. The id bounds are widened by these margins and
+// created_at decides exactly.
+constexpr int64_t kIdBeforeCreatedSlackMs = 60'000;
+constexpr int64_t kIdAfterCreatedSlackMs = 3'600'000;
 // Above every id (ids are lower-case hex UUIDs); same shape, so every collation orders it last.
 constexpr const char* kAfterEveryId = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
@@ -71,6 +83,16 @@ std::string first_id_of_ms(int64_t epoch_ms) {
   std::snprintf(text, sizeof text, "%08llx-%04llx-0000-0000-000000000000", static_cast<unsigned long long>(ms >> 16),
                 static_cast<unsigned long long>(ms & 0xffff));
   return text;
+}
+
+// Ids are UUIDv7 text (commas, braces and quotes never occur), so the literal needs no escaping.
+std::string array_literal(const std::vector<std::string>& ids) {
+  std::string literal = "{";
+  for (const std::string& id : ids) {
+    if (literal.size() > 1) literal += ',';
+    literal += id;
+  }
+  return literal + "}";
 }
 
 AuditRecord audit_from(const Row& row) {
@@ -93,7 +115,7 @@ AuditRecord audit_from(const Row& row) {
 }
 }  // namespace
 
-std::string insert_audit_log(Session& session, const AuditEntry& entry) {
+void insert_audit_log(Session& session, const AuditEntry& entry) {
   std::string id = util::new_uuid_v7();
   Value params[] = {id,
                     opt(entry.organization_id),
@@ -108,13 +130,45 @@ std::string insert_audit_log(Session& session, const AuditEntry& entry) {
                     opt(entry.request_id),
                     util::now_ms()};
   session.execute(kInsertAuditLog, params);
-  return id;
+  session.audit_ids_written.push_back(std::move(id));
+}
+
+void order_audit_ids_for_commit(Session& session) {
+  std::vector<std::string>& written = session.audit_ids_written;
+  if (written.empty()) return;
+  session.lock_commit_order();
+  // One process wrote them, in this order, so they only grow. When no committed row of another
+  // writer lies at or above the first, they already sort after every committed row: keep them.
+  // Among the first written.size() + 1 rows from there, at least one is another writer's if any is.
+  Value probe[] = {written.front(), static_cast<int64_t>(written.size() + 1)};
+  std::unordered_set<std::string> ours(written.begin(), written.end());
+  bool overtaken = false;
+  for (const Row& row : session.query(kAuditIdsFrom, probe)) overtaken = overtaken || !ours.contains(row.text(0));
+  if (overtaken) {
+    // Ids of rows rolled back with their savepoint are renumbered too: those updates change nothing.
+    std::string floor = session.query(kLastAuditId).at(0).opt_text(0).value_or("");
+    std::vector<std::string> renumbered;
+    renumbered.reserve(written.size());
+    for (size_t idx = 0; idx < written.size(); ++idx) {
+      renumbered.push_back(util::new_uuid_v7_after(idx == 0 ? floor : renumbered.back()));
+    }
+    if (session.engine() == Engine::Postgres) {  // engine-specific: one statement instead of one per row
+      Value params[] = {array_literal(written), array_literal(renumbered)};
+      session.execute(kRenumberAuditLogsPostgres, params);
+    } else {
+      for (size_t idx = 0; idx < written.size(); ++idx) {
+        Value params[] = {written[idx], renumbered[idx]};
+        session.execute(kRenumberAuditLogSqlite, params);
+      }
+    }
+  }
+  written.clear();
 }
 
 std::vector<AuditRecord> list_audit_logs(Session& session, const AuditFilter& filter,
                                          const std::optional<std::string>& before_id, int limit) {
-  std::string lowest = filter.since_ms ? first_id_of_ms(*filter.since_ms - kIdTimeSlackMs) : std::string();
-  std::string upper = filter.until_ms ? first_id_of_ms(*filter.until_ms + kIdTimeSlackMs) : kAfterEveryId;
+  std::string lowest = filter.since_ms ? first_id_of_ms(*filter.since_ms - kIdBeforeCreatedSlackMs) : std::string();
+  std::string upper = filter.until_ms ? first_id_of_ms(*filter.until_ms + kIdAfterCreatedSlackMs) : kAfterEveryId;
   if (before_id && *before_id < upper) upper = *before_id;
   const Query& query = filter.target_id         ? kListAuditByTarget
                        : filter.actor_id        ? kListAuditByActor

@@ -24,8 +24,14 @@ struct AuditEntry {
   std::optional<std::string> request_id;
 };
 
-// Inserts one audit row; returns its id.
-std::string insert_audit_log(Session& session, const AuditEntry& entry);
+// Inserts one audit row, with an id that may still change before the transaction commits.
+void insert_audit_log(Session& session, const AuditEntry& entry);
+
+// Called by the writer just before COMMIT. Gives the audit rows this transaction wrote ids above
+// every id already committed, by any writer of any instance, and holds the others back until this
+// commit is visible: ids sort in commit order, so a reader paging or tailing by id never passes a
+// row that commits later. Ids written while no other writer committed in between are kept.
+void order_audit_ids_for_commit(Session& session);
 
 // One stored audit row, as GET /api/v1/audit-logs shows it.
 struct AuditRecord {

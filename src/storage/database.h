@@ -70,6 +70,15 @@ class Session {
   // Runs fn inside a savepoint of the current transaction: if fn throws, its own changes alone are
   // undone, the transaction goes on, and the exception reaches the caller.
   virtual void within_savepoint(const std::function<void()>& fn) = 0;
+  // Inside a write, just before COMMIT: waits until no other writer, of this process or another,
+  // is between this point and its own commit (PostgreSQL: an advisory lock, released at commit).
+  // SQLite's write transactions exclude each other from BEGIN already.
+  virtual void lock_commit_order() {}
+
+  // The audit rows this transaction wrote, with the ids they were written with: audit_store gives
+  // them commit-ordered ids just before COMMIT (order_audit_ids_for_commit). Emptied when a write
+  // transaction begins.
+  std::vector<std::string> audit_ids_written;
 };
 
 // A database: concurrent readers, one writer whose transactions are shared by concurrent callers

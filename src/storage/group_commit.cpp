@@ -1,5 +1,6 @@
 #include "storage/group_commit.h"
 
+#include "storage/audit_store.h"
 #include "storage/errors.h"
 
 namespace mcp::storage {
@@ -70,6 +71,7 @@ void GroupCommitWriter::run_batch(BatchConnection& conn, const std::vector<Job*>
     try {
       conn.prepare();
       conn.begin();
+      conn.session().audit_ids_written.clear();
       return nullptr;
     } catch (...) {
       return std::current_exception();
@@ -121,6 +123,7 @@ void GroupCommitWriter::run_batch(BatchConnection& conn, const std::vector<Job*>
     }
   }
   try {
+    order_audit_ids_for_commit(conn.session());
     conn.commit();
   } catch (...) {
     std::exception_ptr error = std::current_exception();

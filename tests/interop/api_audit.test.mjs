@@ -1,10 +1,14 @@
 // GET /api/v1/audit-logs through the real binary: who may read which rows, every filter alone and
 // combined, since/until as created_at bounds, and cursor pagination checked against the table itself
 // (read with sqlite3 / psql): for every filter and page size, the pages concatenated are exactly the
-// matching rows, newest first — no duplicate, no gap — also while new rows are being written.
+// matching rows, newest first — no duplicate, no gap — also while new rows are being written, and
+// when another process whose clock lags writes them.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { ISO_MS } from '../integration/fixture.mjs';
+import {
+  BIN, ISO_MS, cleanEnv, mapDatabaseUrl,
+} from '../integration/fixture.mjs';
 import { agent, expectProblem, startApiServer } from './api_harness.mjs';
 import { userId } from './clerk_payloads.mjs';
 import { query } from './db_state.mjs';
@@ -227,4 +231,29 @@ test('bad since/until/limit/cursor/filters → 400, never 5xx', async () => {
   assert.equal(far.json.data.length, 1);
   const empty = await api.call('GET', '/api/v1/audit-logs?until=1970-01-01T00:00:00Z');
   assert.deepEqual(empty.json, { data: [], next_cursor: null });
+});
+
+test('a writer whose clock lags ten minutes commits rows that sort after every row already read: a tail by id misses none', async () => {
+  const [newest] = (await api.call('GET', '/api/v1/audit-logs?limit=1')).json.data;
+  // Another process on the same database (a second instance, or the CLI next to serve), with a
+  // clock behind: its ids, by its clock, would sort below rows already read.
+  const lagging = spawnSync('faketime', ['-f', '-10m', BIN, 'apikey', 'create', '--platform', '--name', 'lagging clock',
+    '--json', '--database', mapDatabaseUrl(`file:${api.file}`)], { env: cleanEnv(), encoding: 'utf8', timeout: 20000 });
+  assert.equal(lagging.status, 0, lagging.stderr);
+  const { id: keyId } = JSON.parse(lagging.stdout);
+
+  const tail = [];
+  for (const row of (await api.call('GET', '/api/v1/audit-logs?limit=200')).json.data) {
+    if (row.id <= newest.id) break;
+    tail.push(row);
+  }
+  const created = tail.find((row) => row.action === 'api_key.created' && row.target_id === keyId);
+  assert.ok(created, `the lagging writer's row is above the newest row read before: ${JSON.stringify(tail)}`);
+  // created_at stays the writer's own time; since/until still find the row by it.
+  assert.ok(Date.parse(created.created_at) < Date.parse(newest.created_at), 'created_at is the lagging clock\'s');
+  const around = new URLSearchParams({
+    since: created.created_at, until: new Date(Date.parse(created.created_at) + 1).toISOString(), action: 'api_key.created',
+  });
+  const found = await api.call('GET', `/api/v1/audit-logs?${around}`);
+  assert.deepEqual(found.json.data.map((row) => row.id), [created.id]);
 });

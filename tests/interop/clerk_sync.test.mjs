@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { BIN, ENGINE, cleanEnv, mapDatabaseUrl, tempDir } from '../integration/fixture.mjs';
+import {
+  BIN, ENGINE, cleanEnv, mapDatabaseUrl, run, startServer, tempDir,
+} from '../integration/fixture.mjs';
 import {
   agent, envelope, membershipId, orgId, pool, prng, shuffle, userId,
 } from './clerk_payloads.mjs';
@@ -292,6 +294,78 @@ test('on PostgreSQL, webhooks creating the users a sync page is inserting cost t
       newer ? 'the other writer\'s data was newer' : 'Clerk\'s listing was newer');
   }
   for (const u of clerk.users.slice(6)) assert.equal(users.get(u.id).first_name, u.first_name);
+});
+
+// A client tailing the audit trail: reads newest first, page by page, down to the newest id it saw
+// last time, and returns the rows above it (README "Audit logs").
+async function auditTail(server, key, seenId) {
+  const rows = [];
+  let cursor = null;
+  for (let page = 0; page < 50; page += 1) {
+    const response = await fetch(`${server.url}/api/v1/audit-logs?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      { headers: { authorization: `Bearer ${key}` } });
+    const body = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(body));
+    for (const row of body.data) {
+      if (seenId && row.id <= seenId) return rows;
+      rows.push(row);
+    }
+    cursor = body.next_cursor;
+    if (!cursor) return rows;
+  }
+  throw new Error('the audit tail did not end in 50 pages');
+}
+
+test('audit rows a sync page wrote before another instance\'s later ones sort after them once committed: a tail by id misses none', {
+  skip: ENGINE !== 'postgres' && 'two writers in flight at once: PostgreSQL only (SQLite\'s write transactions exclude each other)',
+}, async (t) => {
+  const at = workspace(t);
+  const clerk = world({ users: 20, organizations: 2 });
+  const standin = await startClerkStandin({ secret: SECRET_KEY, ...clerk });
+  t.after(() => standin.close());
+  const file = at('tail.db');
+  const migrated = await mcpAdmin(['migrate', '--database', `file:${file}`]);
+  assert.equal(migrated.status, 0, migrated.stderr);
+  const created = run(['apikey', 'create', '--platform', '--name', 'tail', '--json', '--database', `file:${file}`]);
+  assert.equal(created.status, 0, created.stderr);
+  const { key } = JSON.parse(created.stdout);
+  const server = await startServer({ args: ['--port', '0', '--database', `file:${file}`] });
+  t.after(() => server.stop());
+
+  // Another writer holds one user of the page uncommitted: the sync's page has written the audit
+  // rows of the users before it, and waits.
+  const heldUser = clerk.users[10];
+  const writer = await openTransaction(file,
+    `INSERT INTO users (id, clerk_id, first_name, metadata, clerk_updated_at, created_at, updated_at) ` +
+    `VALUES ('held', '${heldUser.id}', 'Held', '{}', ${heldUser.updated_at - 1000}, 1, 1);`);
+  t.after(() => writer.kill());
+  const running = sync(standin, file);
+  let finished = null;
+  running.then((result) => { finished = result; });
+  const deadline = Date.now() + 60000;
+  const waiting = () => query(file, "SELECT pg_blocking_pids(pid) AS blockers FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    .some((w) => w.blockers.includes(writer.pid));
+  while (!finished && !waiting() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(finished, null, 'the sync waited on the held user');
+
+  // Meanwhile the server commits a change, and a client tailing the trail reads it as the newest.
+  const org = await fetch(`${server.url}/api/v1/organizations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Committed Meanwhile', slug: 'committed-meanwhile' }),
+  });
+  assert.equal(org.status, 201, await org.text());
+  const [newest] = await auditTail(server, key, null);
+  assert.equal(newest.action, 'organization.created');
+
+  writer.commit();
+  summaryOf(await running);
+  // Every user the sync wrote is in the tail after that newest row, those it wrote before the
+  // server's change too.
+  const tail = await auditTail(server, key, newest.id);
+  const usersInTail = new Set(tail.filter((row) => row.action.startsWith('user.')).map((row) => row.changes.after?.clerk_id));
+  const missed = clerk.users.filter((u) => !usersInTail.has(u.id)).map((u) => clerk.users.indexOf(u));
+  assert.deepEqual(missed, [], 'users whose audit rows a tail by id missed (index in the page)');
 });
 
 test('a bad secret is one clear error line and exit 1; a missing one or a plain-http API is a usage error', async (t) => {

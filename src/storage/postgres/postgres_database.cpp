@@ -187,6 +187,12 @@ class PgSession final : public Session {
     connection_.exec("SELECT pg_advisory_xact_lock(7268461923)", "migration lock");
   }
 
+  // Serialises the end of write transactions that wrote audit rows, across writers and instances
+  // (released at commit, after the commit is visible).
+  void lock_commit_order() override {
+    connection_.exec("SELECT pg_advisory_xact_lock(7268461924)", "commit order lock");
+  }
+
   void within_savepoint(const std::function<void()>& fn) override {
     connection_.exec("SAVEPOINT part", "savepoint");
     try {
