@@ -94,7 +94,6 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
   principal.kind = domain::Principal::Kind::User;
   principal.clerk_user_id = claims.subject;
   principal.clerk_session_id = claims.session_id;
-  bool known = false;
   std::optional<std::string> refusal;
   db_.read([&](storage::Session& session) {
     if (claims.session_id) {
@@ -103,8 +102,8 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
       if (refusal) return;
     }
     auto user = storage::find_user_by_clerk_id(session, claims.subject);
-    if (!user || user->deleted_at) return;
-    known = true;
+    refusal = domain::token_user_refusal(user.has_value(), user && user->deleted_at);
+    if (refusal) return;
     principal.actor_id = user->id;
     principal.user_id = user->id;
     // The active organization: the token's own claim, else the one switched to through the API.
@@ -128,10 +127,6 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
     }
   });
   if (refusal) throw Unauthenticated(*refusal);
-  if (!known) {
-    throw Unauthenticated("The token's user is not known here (deleted, or its user.created webhook has not been "
-                          "delivered yet).");
-  }
   return principal;
 }
 

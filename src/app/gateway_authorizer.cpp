@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/usage_recorder.h"
+#include "domain/access_changes.h"
 #include "domain/api_key.h"
 #include "domain/clerk_event.h"
 #include "domain/gateway_decision.h"
@@ -89,7 +90,9 @@ GatewayAuthorizer::GatewayAuthorizer(storage::Database& db, UsageRecorder& usage
       usage_(usage),
       jwt_(jwt),
       options_(options),
-      max_per_shard_(std::max<size_t>(1, options.max_entries / kShards)) {}
+      max_per_shard_(std::max<size_t>(1, options.max_entries / kShards)) {
+  domain::listen_for_access_changes(&invalidate_gateway_cache);
+}
 
 GatewayAuthorizer::~GatewayAuthorizer() = default;
 
@@ -241,12 +244,9 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::stri
     ambiguous = candidates.size() > 1;
     return candidates.front();
   });
-  if (!row) {
-    return {unauthenticated("The token's user is not known here (its user.created webhook has not been delivered "
-                            "yet)."),
-            claims.expires_at_ms};
+  if (auto refusal = domain::token_user_refusal(row.has_value(), row && row->user_deleted_at)) {
+    return {unauthenticated(*refusal), claims.expires_at_ms};
   }
-
   if (auto refusal = domain::ended_session_refusal(row->session_clerk_status)) {
     return {unauthenticated(*refusal), claims.expires_at_ms};
   }
@@ -259,7 +259,6 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::stri
   principal.clerk_session_id = claims.session_id;
 
   domain::GatewayFacts facts;
-  facts.user_deleted = row->user_deleted_at.has_value();
   facts.organization_deleted = row->organization_id && row->organization_deleted_at;
   bool live_organization = row->organization_id && !row->organization_deleted_at;
   if (live_organization && row->membership_role) {

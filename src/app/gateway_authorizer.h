@@ -7,7 +7,9 @@
 //   * an entry lives at most kGatewayCacheTtlMs (500 ms) counted from the moment its database read
 //     STARTED, and never past the key's expires_at / revoked_at, the token's exp or the session's end;
 //   * invalidate_gateway_cache() (process-wide) drops every entry at once, for changes made by this
-//     process; entries being computed while it runs are not stored;
+//     process: it listens to domain::announce_access_change() (src/domain/access_changes.h), which
+//     the admin API, webhook deliveries and clerk sync call after each commit that can alter a
+//     decision; entries being computed while it runs are not stored;
 //   * keyed by SHA-256 of (credential, slug): the credential itself is never kept. A hit proves the
 //     caller presented the same credential (the digest is collision-resistant);
 //   * bounded: at most max_entries (default 16 384) entries, in shards; a full shard drops its

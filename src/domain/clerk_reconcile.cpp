@@ -4,6 +4,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "domain/access_changes.h"
 #include "domain/clerk_apply.h"
 #include "domain/clerk_event.h"
 #include "storage/clerk_sync_store.h"
@@ -186,6 +187,7 @@ ReconcileReport ClerkReconciler::run(const ReconcileOptions& options) {
           }
         }
       });
+      if (changes > 0 && !options.dry_run) announce_access_change();
       counts.applied += applied;
       counts.unchanged += unchanged;
       counts.changes += changes;

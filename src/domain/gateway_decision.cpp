@@ -78,7 +78,6 @@ GatewayDecision decide_gateway_access(const Principal& principal, const GatewayF
     decision.detail = std::move(detail);
     return decision;
   };
-  if (facts.user_deleted) return deny("The user has been deleted.");
   if (facts.organization_deleted) return deny("The organization has been deleted.");
   if (facts.not_a_member) return deny("The user is not a member of the token's organization.");
   if (facts.organization_ambiguous) {

@@ -31,8 +31,6 @@ std::optional<std::string> server_slug_from_uri(std::string_view uri);
 // What one read of the database says about the principal's organization, the server and the
 // organization's service for it.
 struct GatewayFacts {
-  // The credential's user is soft-deleted (Clerk session tokens only).
-  bool user_deleted = false;
   // The organization the credential names (the key's, or the token's active one) is soft-deleted.
   bool organization_deleted = false;
   // A session token named an organization that exists (and is live), but the user has no live

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "domain/access_changes.h"
 #include "domain/clerk_apply.h"
 #include "domain/clerk_event.h"
 #include "storage/errors.h"
@@ -97,6 +98,7 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
       result.outcome = event.kind == ClerkEventKind::Other ? DeliveryOutcome::Ignored : DeliveryOutcome::Applied;
       if (!claimed) storage::upsert_webhook_event(session, record);  // a failed or replayed one, now done
     });
+    if (result.outcome == DeliveryOutcome::Applied && result.changes > 0) announce_access_change();
   } catch (const storage::Unavailable&) {
     throw;  // nothing was stored: the caller answers 5xx and Svix retries
   } catch (const storage::Conflict&) {

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "app/app.h"
-#include "app/gateway_authorizer.h"
+#include "domain/access_changes.h"
 #include "domain/authorization.h"
 #include "http/problem.h"
 #include "storage/errors.h"
@@ -367,9 +367,7 @@ Handler api_handler(app::App& app, ApiHandler handler) {
       }
       ApiRequest request{ctx, app, std::move(principal), now_ms};
       handler(request);
-      // A change made here is seen by this instance's gateway at once (other instances: within
-      // the cache's 500 ms).
-      if (ctx.req.method != "GET" && ctx.req.method != "HEAD") app::invalidate_gateway_cache();
+      if (ctx.req.method != "GET" && ctx.req.method != "HEAD") domain::announce_access_change();
     } catch (const ApiError& e) {
       send_problem(ctx.res, e.status(), e.what(), e.extra());
     } catch (const domain::AccessDenied& e) {

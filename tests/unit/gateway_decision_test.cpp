@@ -125,9 +125,6 @@ TEST_CASE("gateway: every reason to refuse is a 403 with its own detail") {
   facts.organization_deleted = true;
   check_denied(key_of("ADMIN"), facts, "organization has been deleted");
   facts = enabled();
-  facts.user_deleted = true;
-  check_denied(user_of("ADMIN"), facts, "user has been deleted");
-  facts = enabled();
   facts.not_a_member = true;
   Principal outsider = user_of("");
   outsider.organization_id.reset();
