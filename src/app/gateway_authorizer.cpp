@@ -110,7 +110,7 @@ void GatewayAuthorizer::count_use(const GatewayOutcome& outcome, int64_t now_ms)
 }
 
 std::shared_ptr<const GatewayOutcome> GatewayAuthorizer::authorize(std::string_view credential,
-                                                                  const std::string& slug) {
+                                                                  const domain::McpEndpoint& endpoint) {
   int64_t now_ms = util::now_ms();
   if (credential.empty()) {
     return unauthenticated("No credential: send Authorization: Bearer <API key or Clerk session token>, or X-API-Key.");
@@ -123,16 +123,19 @@ std::shared_ptr<const GatewayOutcome> GatewayAuthorizer::authorize(std::string_v
     return unauthenticated("Session tokens are not accepted: set CLERK_JWT_KEY or CLERK_JWKS_FILE to verify them.");
   }
   if (options_.ttl_ms <= 0) {
-    Evaluated evaluated = evaluate(credential, slug, now_ms);
+    Evaluated evaluated = evaluate(credential, endpoint, now_ms);
     count_use(*evaluated.outcome, now_ms);
     return evaluated.outcome;
   }
 
-  // The cache key: a digest of the credential and the slug, never the credential.
+  // The cache key: a digest of the credential and the endpoint, never the credential. Slugs hold no
+  // newline, so the parts cannot run into each other.
   std::string material;
-  material.reserve(credential.size() + 1 + slug.size());
+  material.reserve(credential.size() + 2 + endpoint.server_slug.size() +
+                   endpoint.organization_slug.value_or("").size());
   material.append(credential).push_back('\n');
-  material.append(slug);
+  material.append(endpoint.server_slug);
+  if (endpoint.organization_slug) material.append("\n").append(*endpoint.organization_slug);
   std::string key = util::sha256_hex(material);
   static_assert(kShards == 16, "one shard per value of the digest's first hex digit");
   Shard& shard = shards_[key[0] <= '9' ? key[0] - '0' : key[0] - 'a' + 10];
@@ -154,7 +157,7 @@ std::shared_ptr<const GatewayOutcome> GatewayAuthorizer::authorize(std::string_v
 
   // A miss: one read. The entry's life is counted from before the read, so that a change committed
   // after the read began is seen by every request from ttl_ms after it at the latest.
-  Evaluated evaluated = evaluate(credential, slug, now_ms);
+  Evaluated evaluated = evaluate(credential, endpoint, now_ms);
   count_use(*evaluated.outcome, now_ms);
   int64_t deadline_ns = started_ns + options_.ttl_ms * 1'000'000;
   if (evaluated.valid_until_ms) {
@@ -177,14 +180,15 @@ std::shared_ptr<const GatewayOutcome> GatewayAuthorizer::authorize(std::string_v
   return evaluated.outcome;
 }
 
-GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate(std::string_view credential, const std::string& slug,
-                                                         int64_t now_ms) {
-  if (domain::looks_like_jwt(credential)) return evaluate_session_token(credential, slug, now_ms);
-  return evaluate_api_key(credential, slug, now_ms);
+GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate(std::string_view credential,
+                                                         const domain::McpEndpoint& endpoint, int64_t now_ms) {
+  if (domain::looks_like_jwt(credential)) return evaluate_session_token(credential, endpoint, now_ms);
+  return evaluate_api_key(credential, endpoint, now_ms);
 }
 
-GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_api_key(std::string_view credential, const std::string& slug,
-                                                                 int64_t now_ms) {
+GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_api_key(std::string_view credential,
+                                                                 const domain::McpEndpoint& endpoint, int64_t now_ms) {
+  const std::string& slug = endpoint.server_slug;
   auto prefix = domain::api_key_prefix(credential);
   if (!prefix) return {unauthenticated("The credential is neither an API key (mcp_sk_…) nor a session token."), {}};
   auto row = storage::read_value(db_, [&](storage::Session& session) {
@@ -206,13 +210,17 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_api_key(std::string_vie
 
   domain::GatewayFacts facts;
   facts.organization_deleted = row->organization_id && (!row->organization_found || row->organization_deleted_at);
+  facts.uri_organization = endpoint.organization_slug;
+  facts.uri_organization_other = row->organization_id && row->organization_slug != endpoint.organization_slug;
   fill_server_facts(facts, row->server);
   // An expiry set in the future ends the entry's life when it comes.
   return {outcome_of(domain::decide_gateway_access(principal, facts, slug), row->id), row->expires_at};
 }
 
-GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::string_view token, const std::string& slug,
+GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::string_view token,
+                                                                       const domain::McpEndpoint& endpoint,
                                                                        int64_t now_ms) {
+  const std::string& slug = endpoint.server_slug;
   domain::SessionClaims claims;
   try {
     claims = jwt_->verify(token, now_ms);
@@ -222,18 +230,23 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::stri
   bool access_token = claims.kind == domain::TokenKind::Access;
   if (access_token) {
     std::optional<std::string> resource;
-    if (options_.public_url) resource = domain::resource_url(*options_.public_url, domain::McpEndpoint{std::nullopt, slug});
+    if (options_.public_url) resource = domain::resource_url(*options_.public_url, endpoint);
     if (auto refusal = domain::access_token_refusal(claims, resource, options_.allow_missing_audience)) {
       return {unauthenticated(*refusal), {}};
     }
   }
-  // The organization: the token's claim; else, for a session token, its session's active one; else,
-  // for an access token, the user's only live organization with the server enabled.
+  // The organization: the token's claim; else the organization-scoped URI's; else, for a session
+  // token, its session's active one; else, for an access token, the user's only live organization
+  // with the server enabled.
   bool ambiguous = false;
   auto row = storage::read_value(db_, [&](storage::Session& session) -> std::optional<storage::GatewayUserRow> {
     if (claims.org_id) {
       return storage::find_gateway_user_by_organization(session, claims.subject, *claims.org_id,
                                                         claims.session_id.value_or(""), slug);
+    }
+    if (endpoint.organization_slug) {
+      return storage::find_gateway_user_by_organization_slug(session, claims.subject, *endpoint.organization_slug,
+                                                             claims.session_id.value_or(""), slug);
     }
     if (!access_token) {
       return storage::find_gateway_user_by_session(session, claims.subject, claims.session_id.value_or(""), now_ms,
@@ -267,6 +280,9 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::stri
   }
   // A token naming an organization the user is not (or no longer) a member of.
   facts.not_a_member = live_organization && !row->membership_role;
+  facts.uri_organization = endpoint.organization_slug;
+  facts.uri_organization_other = !live_organization || !row->membership_role ||
+                                 row->organization_slug != endpoint.organization_slug;
   facts.organization_ambiguous = ambiguous;
   fill_server_facts(facts, row->server);
   return {outcome_of(domain::decide_gateway_access(principal, facts, slug), ""),

@@ -30,6 +30,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "domain/mcp_endpoint.h"
+
 namespace mcp::storage {
 class Database;
 }
@@ -78,9 +80,9 @@ class GatewayAuthorizer {
   GatewayAuthorizer(const GatewayAuthorizer&) = delete;
   GatewayAuthorizer& operator=(const GatewayAuthorizer&) = delete;
 
-  // The answer for the credential (as presented; empty: none) and a valid slug
-  // (domain::is_server_slug). Throws storage::Unavailable / storage::Conflict when a needed read fails.
-  std::shared_ptr<const GatewayOutcome> authorize(std::string_view credential, const std::string& slug);
+  // The answer for the credential (as presented; empty: none) at the endpoint (valid slugs,
+  // domain::is_server_slug). Throws storage::Unavailable / storage::Conflict when a needed read fails.
+  std::shared_ptr<const GatewayOutcome> authorize(std::string_view credential, const domain::McpEndpoint& endpoint);
 
   // Entries held now (expired ones included until swept).
   size_t cache_size();
@@ -103,9 +105,9 @@ class GatewayAuthorizer {
     std::shared_ptr<const GatewayOutcome> outcome;
     std::optional<int64_t> valid_until_ms;
   };
-  Evaluated evaluate(std::string_view credential, const std::string& slug, int64_t now_ms);
-  Evaluated evaluate_api_key(std::string_view credential, const std::string& slug, int64_t now_ms);
-  Evaluated evaluate_session_token(std::string_view token, const std::string& slug, int64_t now_ms);
+  Evaluated evaluate(std::string_view credential, const domain::McpEndpoint& endpoint, int64_t now_ms);
+  Evaluated evaluate_api_key(std::string_view credential, const domain::McpEndpoint& endpoint, int64_t now_ms);
+  Evaluated evaluate_session_token(std::string_view token, const domain::McpEndpoint& endpoint, int64_t now_ms);
   void count_use(const GatewayOutcome& outcome, int64_t now_ms);
 
   storage::Database& db_;

@@ -7,6 +7,7 @@ namespace mcp::domain {
 namespace {
 constexpr size_t kMaxSlugLength = 128;
 constexpr std::string_view kMcpPrefix = "/mcp/";
+constexpr std::string_view kOrganizationsPrefix = "/orgs/";
 
 bool is_slug_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
@@ -47,7 +48,7 @@ bool is_server_slug(std::string_view text) {
   return true;
 }
 
-std::optional<std::string> server_slug_from_uri(std::string_view uri) {
+std::optional<McpEndpoint> mcp_endpoint_from_uri(std::string_view uri) {
   // A whole URL: skip the scheme and authority.
   for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
     if (uri.size() >= scheme.size()) {
@@ -62,12 +63,21 @@ std::optional<std::string> server_slug_from_uri(std::string_view uri) {
     }
   }
   std::string_view path = uri.substr(0, uri.find_first_of("?#"));
-  if (path.substr(0, kMcpPrefix.size()) != kMcpPrefix) return std::nullopt;
   if (has_ambiguous_segments(path)) return std::nullopt;
+  McpEndpoint endpoint;
+  if (path.substr(0, kOrganizationsPrefix.size()) == kOrganizationsPrefix) {
+    std::string_view rest = path.substr(kOrganizationsPrefix.size());
+    std::string_view organization = rest.substr(0, rest.find('/'));
+    if (!is_server_slug(organization)) return std::nullopt;
+    endpoint.organization_slug = std::string(organization);
+    path = rest.substr(organization.size());
+  }
+  if (path.substr(0, kMcpPrefix.size()) != kMcpPrefix) return std::nullopt;
   std::string_view rest = path.substr(kMcpPrefix.size());
   std::string_view slug = rest.substr(0, rest.find('/'));
   if (!is_server_slug(slug)) return std::nullopt;
-  return std::string(slug);
+  endpoint.server_slug = std::string(slug);
+  return endpoint;
 }
 
 GatewayDecision decide_gateway_access(const Principal& principal, const GatewayFacts& facts, const std::string& slug) {
@@ -79,6 +89,11 @@ GatewayDecision decide_gateway_access(const Principal& principal, const GatewayF
     return decision;
   };
   if (facts.organization_deleted) return deny("The organization has been deleted.");
+  if (facts.uri_organization && facts.uri_organization_other) {
+    return deny("The credential does not act for the organization '" + *facts.uri_organization +
+                "' that the URI names (/orgs/" + *facts.uri_organization +
+                "/mcp/…): use a credential of that organization, or its members' token.");
+  }
   if (facts.not_a_member) return deny("The user is not a member of the token's organization.");
   if (facts.organization_ambiguous) {
     return deny("The token names no organization and its user has several with the MCP server '" + slug +

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/mcp_endpoint.h"
 #include "domain/principal.h"
 
 namespace mcp::domain {
@@ -20,13 +21,14 @@ inline constexpr std::string_view kPlatformAdminRole = "PLATFORM_ADMIN";
 // and not "." or "..".
 bool is_server_slug(std::string_view text);
 
-// The slug of a forwarded request's URI: "/mcp/SLUG", "/mcp/SLUG/…", "/mcp/SLUG?…" (also a whole
-// URL, "https://host/mcp/SLUG/…", as some proxies send X-Original-URL). nullopt when the URI is not
-// of that form, and when its path holds anything a proxy could normalise into another server's path
-// before routing it: dot segments ("/../", "/./"), percent-encoded dots, slashes or backslashes,
-// backslashes, empty segments before the slug. Deny rather than authorize a different server than
-// the one the request reaches.
-std::optional<std::string> server_slug_from_uri(std::string_view uri);
+// What a forwarded request's URI names: "/mcp/SLUG", "/mcp/SLUG/…", "/mcp/SLUG?…", or the same
+// under "/orgs/ORG" (an organization-scoped URI: ORG is the organization's slug, same characters);
+// also a whole URL, "https://host/mcp/SLUG/…", as some proxies send X-Original-URL. nullopt when the
+// URI is not of that form, and when its path holds anything a proxy could normalise into another
+// path before routing it: dot segments ("/../", "/./"), percent-encoded dots, slashes or
+// backslashes, backslashes, empty segments before the slug. Deny rather than authorize a different
+// server (or organization) than the one the request reaches.
+std::optional<McpEndpoint> mcp_endpoint_from_uri(std::string_view uri);
 
 // What one read of the database says about the principal's organization, the server and the
 // organization's service for it.
@@ -39,6 +41,12 @@ struct GatewayFacts {
   // An access token without an organization claim, whose user has more than one live organization
   // with the server enabled: which one it acts for cannot be told.
   bool organization_ambiguous = false;
+  // An organization-scoped URI (/orgs/{org}/mcp/…): its organization's slug, and whether the
+  // credential does not act for that organization (another organization's key or token, no live
+  // membership in it, no live organization with that slug: one answer, which tells nothing of the
+  // others). A platform-admin key acts for any.
+  std::optional<std::string> uri_organization;
+  bool uri_organization_other = false;
   bool server_found = false;
   bool server_active = false;
   bool service_found = false;
@@ -58,8 +66,8 @@ struct GatewayDecision {
   bool allowed() const { return status == 200; }
 };
 
-// The decision for an authenticated principal. Order of the reasons given: deleted user, deleted
-// organization, no membership, role (authorize(principal, Use, organization)), unknown server,
+// The decision for an authenticated principal. Order of the reasons given: deleted organization,
+// another organization than the URI's, no membership, role (authorize(principal, Use, organization)), unknown server,
 // inactive server, service not enabled. A platform admin may use every active server (no
 // organization, no service, config {}).
 GatewayDecision decide_gateway_access(const Principal& principal, const GatewayFacts& facts, const std::string& slug);

@@ -10,14 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/jwt_verifier.h"
+#include "domain/mcp_endpoint.h"
 
 namespace mcp::domain {
-
-// What an MCP request's URI names: /mcp/{server}/… or /orgs/{org}/mcp/{server}/….
-struct McpEndpoint {
-  std::optional<std::string> organization_slug;  // set for organization-scoped URIs
-  std::string server_slug;
-};
 
 // "<public>/mcp/{server}" or "<public>/orgs/{org}/mcp/{server}": the resource identifier (RFC 8707)
 // that MCP clients send as `resource` and that access tokens must name in `aud`.

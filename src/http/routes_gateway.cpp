@@ -5,15 +5,15 @@
 //
 //   200 allowed: X-MCP-Organization (absent for a platform-admin key), X-MCP-User (users only),
 //       X-MCP-Role, X-MCP-Server; body {"allowed":true,"organization_id","user_id","role","server","config"}
-//   400 no server named (neither ?server= nor a /mcp/SLUG/… forwarded URI), a malformed one,
+//   400 no server named (neither ?server= nor a /mcp/SLUG/… or /orgs/ORG/mcp/SLUG/… forwarded URI), a malformed one,
 //       forwarded-URI headers that disagree, or a ?server= that names another server than the
 //       forwarded URI (which decides when present)
 //   401 + WWW-Authenticate: Bearer — no credential; unknown, expired or revoked key; bad or expired
 //       token; a token's user not known here. With MCP_ADMIN_PUBLIC_URL and CLERK_ISSUER set, the
 //       challenge names the server's protected-resource metadata (resource_metadata="…", RFC 9728
 //       §5.1) and, when a credential was refused, error="invalid_token" (RFC 6750 §3.1)
-//   403 deleted user or organization, not a member, VIEWER, unknown or inactive server, service not
-//       enabled (or disabled) for the organization
+//   403 deleted organization, a credential of another organization than an /orgs/ORG/… URI's, not a
+//       member, VIEWER, unknown or inactive server, service not enabled (or disabled) for the organization
 //   503 the database cannot be read (a proxy treats it as a denial: fail closed)
 #include <array>
 #include <memory>
@@ -43,36 +43,36 @@ void deny(Response& res, int status, const std::string& detail, const std::strin
   send_problem(res, status, detail, {{"allowed", false}});
 }
 
-// The slug the request is about. A forwarded URI (X-Forwarded-Uri, X-Original-URI, X-Original-URL)
-// is the truth when present: it is the request the proxy routes, while ?server= may be the client's
-// own query string passed through (Caddy's forward_auth does), so a ?server= naming another server
-// is refused rather than believed. Each forwarded header present must name the same server.
-// Without one, ?server=. Sends 400 and returns nullopt when there is none, it is malformed, or they
-// disagree.
-std::optional<std::string> requested_slug(const Request& req, Response& res) {
-  std::optional<std::string> found;
+// The endpoint (server, and organization for /orgs/{org}/mcp/…) the request is about. A forwarded
+// URI (X-Forwarded-Uri, X-Original-URI, X-Original-URL) is the truth when present: it is the request
+// the proxy routes, while ?server= may be the client's own query string passed through (Caddy's
+// forward_auth does), so a ?server= naming another server is refused rather than believed. Each
+// forwarded header present must name the same endpoint. Without one, ?server=. Sends 400 and
+// returns nullopt when there is none, it is malformed, or they disagree.
+std::optional<domain::McpEndpoint> requested_endpoint(const Request& req, Response& res) {
+  std::optional<domain::McpEndpoint> found;
   const char* found_in = nullptr;
   for (const char* header : kForwardedUriHeaders) {
     if (!req.has_header(header)) continue;
     const std::string& uri = req.get_header_value(header);
     if (uri.empty()) continue;
-    auto slug = domain::server_slug_from_uri(uri);
-    if (!slug) {
+    auto endpoint = domain::mcp_endpoint_from_uri(uri);
+    if (!endpoint) {
       deny(res, 400, std::string(header) +
-                         " is not of the form /mcp/SLUG/… (or has dot segments or encoded slashes): no MCP server "
-                         "can be told from it.");
+                         " is not of the form /mcp/SLUG/… or /orgs/ORG/mcp/SLUG/… (or has dot segments or encoded "
+                         "slashes): no MCP server can be told from it.");
       return std::nullopt;
     }
-    if (found && *found != *slug) {
-      deny(res, 400, std::string(found_in) + " and " + header + " name different MCP servers.");
+    if (found && *found != *endpoint) {
+      deny(res, 400, std::string(found_in) + " and " + header + " name different MCP endpoints.");
       return std::nullopt;
     }
-    found = std::move(slug);
+    found = std::move(endpoint);
     found_in = header;
   }
   const bool has_server_param = req.has_param("server") && !req.get_param_value("server").empty();
   if (found) {
-    if (has_server_param && req.get_param_value("server") != *found) {
+    if (has_server_param && req.get_param_value("server") != found->server_slug) {
       deny(res, 400, std::string("?server= names another MCP server than ") + found_in +
                          " (the request's own URI, which decides): drop ?server= from the proxy's auth request.");
       return std::nullopt;
@@ -81,7 +81,7 @@ std::optional<std::string> requested_slug(const Request& req, Response& res) {
   }
   if (has_server_param) {
     const std::string& slug = req.get_param_value("server");
-    if (domain::is_server_slug(slug)) return slug;
+    if (domain::is_server_slug(slug)) return domain::McpEndpoint{std::nullopt, slug};
     deny(res, 400, "server must be an MCP server's slug: 1 to 128 of the characters A-Z a-z 0-9 . _ ~ -.");
     return std::nullopt;
   }
@@ -121,7 +121,7 @@ void add_gateway_routes(Router& router, app::App& app) {
   doc.api_key_header = true;
   doc.query = {{"server", "string",
                 "The MCP server's slug. Without it, taken from X-Forwarded-Uri, X-Original-URI or X-Original-URL "
-                "of the form /mcp/SLUG/…"}};
+                "of the form /mcp/SLUG/… or /orgs/ORG/mcp/SLUG/… (which names the organization too)"}};
   doc.success_status = 200;
   doc.response_schema = response_schema();
   doc.error_statuses = {400, 503};
@@ -136,12 +136,12 @@ void add_gateway_routes(Router& router, app::App& app) {
       "GET", "/api/v1/gateway/authorize",
       "Forward auth: may this credential use this MCP server? 200 with X-MCP-* headers, else 401/403 (cached ≤ 500 ms)",
       [authorizer, &app](RequestContext& ctx) {
-        auto slug = requested_slug(ctx.req, ctx.res);
-        if (!slug) return;
+        auto endpoint = requested_endpoint(ctx.req, ctx.res);
+        if (!endpoint) return;
         std::string credential = presented_credential(ctx.req);
         std::shared_ptr<const app::GatewayOutcome> outcome;
         try {
-          outcome = authorizer->authorize(credential, *slug);
+          outcome = authorizer->authorize(credential, *endpoint);
         } catch (const storage::Conflict&) {
           deny(ctx.res, 503, "A concurrent change got in the way; retry the request.");
           return;
@@ -157,7 +157,7 @@ void add_gateway_routes(Router& router, app::App& app) {
           const auto& config = app.config();
           std::optional<std::string> metadata_url;
           if (config.public_url && config.clerk_issuer) {
-            metadata_url = domain::resource_metadata_url(*config.public_url, domain::McpEndpoint{std::nullopt, *slug});
+            metadata_url = domain::resource_metadata_url(*config.public_url, *endpoint);
           }
           deny(ctx.res, outcome->status, outcome->detail, domain::bearer_challenge(metadata_url, !credential.empty()));
           return;

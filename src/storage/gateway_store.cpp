@@ -14,7 +14,7 @@ namespace {
 constexpr Query kFindGatewayKey{
     "find_gateway_key",
     "SELECT k.id, k.key_hash, k.organization_id, k.role, k.expires_at, k.revoked_at, o.id, o.deleted_at, "
-    MCP_GATEWAY_SERVER_COLUMNS
+    MCP_GATEWAY_SERVER_COLUMNS ", o.slug"
     " FROM api_keys k"
     " LEFT JOIN organizations o ON o.id = k.organization_id"
     MCP_GATEWAY_SERVER_JOINS("k.organization_id", "$2")
@@ -23,7 +23,7 @@ constexpr Query kFindGatewayKey{
 constexpr Query kFindGatewayUserByOrganization{
     "find_gateway_user_by_organization",
     "SELECT u.id, u.deleted_at, o.id, o.deleted_at, m.role, NULL, "
-    MCP_GATEWAY_SERVER_COLUMNS ", cs.clerk_status"
+    MCP_GATEWAY_SERVER_COLUMNS ", cs.clerk_status, o.slug"
     " FROM users u"
     " LEFT JOIN sessions cs ON cs.clerk_session_id = $4"
     " LEFT JOIN organizations o ON o.clerk_id = $2"
@@ -31,10 +31,21 @@ constexpr Query kFindGatewayUserByOrganization{
     MCP_GATEWAY_SERVER_JOINS("o.id", "$3")
     " WHERE u.clerk_id = $1"};
 
+constexpr Query kFindGatewayUserByOrganizationSlug{
+    "find_gateway_user_by_organization_slug",
+    "SELECT u.id, u.deleted_at, o.id, o.deleted_at, m.role, NULL, "
+    MCP_GATEWAY_SERVER_COLUMNS ", cs.clerk_status, o.slug"
+    " FROM users u"
+    " LEFT JOIN sessions cs ON cs.clerk_session_id = $4"
+    " LEFT JOIN organizations o ON o.slug = $2 AND o.deleted_at IS NULL"
+    " LEFT JOIN organization_memberships m ON m.organization_id = o.id AND m.user_id = u.id AND m.deleted_at IS NULL"
+    MCP_GATEWAY_SERVER_JOINS("o.id", "$3")
+    " WHERE u.clerk_id = $1"};
+
 constexpr Query kFindGatewayUserBySession{
     "find_gateway_user_by_session",
     "SELECT u.id, u.deleted_at, o.id, o.deleted_at, m.role, se.expires_at, "
-    MCP_GATEWAY_SERVER_COLUMNS ", cs.clerk_status"
+    MCP_GATEWAY_SERVER_COLUMNS ", cs.clerk_status, o.slug"
     " FROM users u"
     " LEFT JOIN sessions cs ON cs.clerk_session_id = $2"
     " LEFT JOIN sessions se ON se.clerk_session_id = $2 AND se.user_id = u.id AND se.revoked_at IS NULL"
@@ -47,7 +58,7 @@ constexpr Query kFindGatewayUserBySession{
 constexpr Query kFindGatewayUserByEnabledMembership{
     "find_gateway_user_by_enabled_membership",
     "SELECT u.id, u.deleted_at, o.id, o.deleted_at, m.role, NULL, "
-    MCP_GATEWAY_SERVER_COLUMNS ", NULL"
+    MCP_GATEWAY_SERVER_COLUMNS ", NULL, o.slug"
     " FROM users u"
     " LEFT JOIN organization_memberships m ON m.user_id = u.id AND m.deleted_at IS NULL AND EXISTS ("
     "   SELECT 1 FROM organizations eo"
@@ -80,6 +91,7 @@ GatewayUserRow user_from(const Row& row) {
   user.session_expires_at = row.opt_int64(5);
   user.server = server_from(row, 6);
   user.session_clerk_status = row.opt_text(10);
+  user.organization_slug = row.opt_text(11);
   return user;
 }
 
@@ -100,6 +112,7 @@ std::optional<GatewayKeyRow> find_gateway_key(Session& session, const std::strin
   key.organization_found = !row.is_null(6);
   key.organization_deleted_at = row.opt_int64(7);
   key.server = server_from(row, 8);
+  key.organization_slug = row.opt_text(12);
   return key;
 }
 
@@ -109,6 +122,16 @@ std::optional<GatewayUserRow> find_gateway_user_by_organization(Session& session
                                                                 const std::string& slug) {
   Value params[] = {clerk_user_id, clerk_organization_id, slug, clerk_session_id};
   Rows rows = session.query(kFindGatewayUserByOrganization, params);
+  if (rows.empty()) return std::nullopt;
+  return user_from(rows.front());
+}
+
+std::optional<GatewayUserRow> find_gateway_user_by_organization_slug(Session& session, const std::string& clerk_user_id,
+                                                                     const std::string& organization_slug,
+                                                                     const std::string& clerk_session_id,
+                                                                     const std::string& slug) {
+  Value params[] = {clerk_user_id, organization_slug, slug, clerk_session_id};
+  Rows rows = session.query(kFindGatewayUserByOrganizationSlug, params);
   if (rows.empty()) return std::nullopt;
   return user_from(rows.front());
 }

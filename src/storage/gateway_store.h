@@ -29,6 +29,7 @@ struct GatewayKeyRow {
   std::optional<int64_t> revoked_at;
   bool organization_found = false;
   std::optional<int64_t> organization_deleted_at;
+  std::optional<std::string> organization_slug;
   GatewayServerRow server;
 };
 
@@ -41,6 +42,7 @@ struct GatewayUserRow {
   std::optional<int64_t> user_deleted_at;
   std::optional<std::string> organization_id;  // the named organization, when it exists
   std::optional<int64_t> organization_deleted_at;
+  std::optional<std::string> organization_slug;
   std::optional<std::string> membership_role;  // the user's live membership in it
   std::optional<int64_t> session_expires_at;   // by_session only: the session's end
   std::optional<std::string> session_clerk_status;  // the token's session (sid) as Clerk's events left it
@@ -54,6 +56,13 @@ std::optional<GatewayUserRow> find_gateway_user_by_organization(Session& session
                                                                 const std::string& clerk_organization_id,
                                                                 const std::string& clerk_session_id,
                                                                 const std::string& slug);
+
+// As above, the organization being the live one with slug `organization_slug` (an
+// organization-scoped URI, /orgs/{org}/mcp/…, for a token that names no organization).
+std::optional<GatewayUserRow> find_gateway_user_by_organization_slug(Session& session, const std::string& clerk_user_id,
+                                                                     const std::string& organization_slug,
+                                                                     const std::string& clerk_session_id,
+                                                                     const std::string& slug);
 
 // The user with this Clerk id and, for a token that names no organization, their live memberships
 // whose live organization has the server `slug` enabled: one row per such membership (at most two:

@@ -2,8 +2,9 @@
 // (X-Forwarded-Uri / X-Original-URI / X-Original-URL → the MCP server's slug,
 // src/domain/gateway_decision.*) and X-Forwarded-For (src/http/api_support.* client_ip).
 // Input: uri \n--\n X-Forwarded-For \n--\n the peer address.
-// Properties: a slug read from a URI is a valid slug, and "/mcp/SLUG" gives that slug back for any
-// valid slug; the client address is the peer or one of the X-Forwarded-For hops.
+// Properties: the slugs read from a URI (server, and organization for /orgs/ORG/mcp/…) are valid
+// slugs, and "/mcp/SLUG/" and "/orgs/SLUG/mcp/SLUG/" give them back for any valid slug; the client
+// address is the peer or one of the X-Forwarded-For hops.
 #include <cstdint>
 #include <string>
 
@@ -18,11 +19,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string forwarded_for(input.field());
   std::string peer(input.field());
 
-  auto slug = mcp::domain::server_slug_from_uri(uri);
-  if (slug && !mcp::domain::is_server_slug(*slug)) mcp::fuzz::property_failed("an invalid slug was read from a URI");
+  auto endpoint = mcp::domain::mcp_endpoint_from_uri(uri);
+  if (endpoint && (!mcp::domain::is_server_slug(endpoint->server_slug) ||
+                   (endpoint->organization_slug && !mcp::domain::is_server_slug(*endpoint->organization_slug)))) {
+    mcp::fuzz::property_failed("an invalid slug was read from a URI");
+  }
   if (mcp::domain::is_server_slug(uri)) {
-    auto back = mcp::domain::server_slug_from_uri("/mcp/" + std::string(uri) + "/");
-    if (back != std::string(uri)) mcp::fuzz::property_failed("/mcp/SLUG/ did not give SLUG back");
+    std::string slug(uri);
+    auto back = mcp::domain::mcp_endpoint_from_uri("/mcp/" + slug + "/");
+    if (!back || back->server_slug != slug || back->organization_slug) {
+      mcp::fuzz::property_failed("/mcp/SLUG/ did not give SLUG back");
+    }
+    auto scoped = mcp::domain::mcp_endpoint_from_uri("/orgs/" + slug + "/mcp/" + slug + "/");
+    if (!scoped || scoped->server_slug != slug || scoped->organization_slug != slug) {
+      mcp::fuzz::property_failed("/orgs/SLUG/mcp/SLUG/ did not give both slugs back");
+    }
   }
 
   mcp::fuzz::RequestSpec spec;

@@ -331,6 +331,75 @@ describe('refused', () => {
   });
 });
 
+describe('organization-scoped URIs (/orgs/ORG/mcp/SLUG/…)', () => {
+  let north;
+  let south;
+  const slugOf = async (org) => (await api.call('GET', `/api/v1/organizations/${org.id}`)).json.slug;
+  const at = (orgSlug, server = 'github') => ({ headers: { 'X-Forwarded-Uri': `/orgs/${orgSlug}/mcp/${server}/sse` } });
+  before(async () => {
+    // una is a member of both, each with github enabled: a token without an organization cannot
+    // tell which one it acts for, the URI can.
+    north = await api.tenant('north', [{ name: 'una', role: 'org:member' }, { name: 'nick', role: 'org:member' }]);
+    south = await api.tenant('south', [{ name: 'una', role: 'org:admin' }]);
+    await enable(north.id, 'github', { side: 'north' });
+    await enable(south.id, 'github', { side: 'south' });
+    north.slug = await slugOf(north);
+    south.slug = await slugOf(south);
+    assert.ok(north.slug && south.slug && north.slug !== south.slug);
+  });
+
+  test('an organization\'s key: 200 under its own organization, 403 under another or one that does not exist', async () => {
+    const key = (await api.apiKey(north.id, 'MEMBER')).key;
+    const own = await authorize(key, at(north.slug));
+    assert.equal(own.status, 200, own.text);
+    assert.equal(own.headers['x-mcp-organization'], north.id);
+    assert.deepEqual(own.json.config, { side: 'north' });
+    const other = expectDenied(await authorize(key, at(south.slug)), 403, 'another organization');
+    assert.match(other.detail, new RegExp(`does not act for the organization '${south.slug}'`));
+    const unknown = expectDenied(await authorize(key, at('no-such-org')), 403, 'no such organization');
+    assert.equal(unknown.detail, other.detail.replaceAll(south.slug, 'no-such-org'), 'the same answer: nothing told about which exist');
+    // The plain URI still works for the key.
+    assert.equal((await authorize(key, { headers: { 'X-Forwarded-Uri': '/mcp/github/sse' } })).status, 200);
+  });
+
+  test('a member of two organizations: a token without an organization acts for the one the URI names', async () => {
+    const token = await api.token('una');  // no org claim, no active organization
+    expectDenied(await authorize(token, { headers: { 'X-Forwarded-Uri': '/mcp/github/sse' } }), 403, 'which organization cannot be told');
+    const una = await internalUserId('una');
+    for (const [org, role] of [[north, 'MEMBER'], [south, 'ADMIN'], [north, 'MEMBER']]) {
+      const response = await authorize(token, at(org.slug));
+      assert.equal(response.status, 200, response.text);
+      assert.equal(response.headers['x-mcp-organization'], org.id, 'a cached answer is per organization too');
+      assert.equal(response.headers['x-mcp-user'], una);
+      assert.equal(response.headers['x-mcp-role'], role);
+      assert.deepEqual(response.json.config, { side: org === north ? 'north' : 'south' });
+    }
+    // Not a member of it, or no such organization: the same 403.
+    const nick = await api.token('nick');
+    const refused = expectDenied(await authorize(nick, at(south.slug)), 403, 'not a member');
+    assert.match(refused.detail, new RegExp(`does not act for the organization '${south.slug}'`));
+    expectDenied(await authorize(nick, at('no-such-org')), 403, 'no such organization');
+  });
+
+  test('a token naming an organization is refused under another organization\'s URI', async () => {
+    const token = await api.token('una', { org: { id: north.orgClerkId, role: 'org:member' } });
+    assert.equal((await authorize(token, at(north.slug))).status, 200);
+    expectDenied(await authorize(token, at(south.slug)), 403, 'the token acts for north');
+  });
+
+  test('a platform-admin key acts for any organization (no X-MCP-Organization); malformed organization URIs are 400', async () => {
+    const platform = await authorize(api.bootstrapKey, at(north.slug));
+    assert.equal(platform.status, 200, platform.text);
+    assert.equal(platform.headers['x-mcp-organization'], undefined);
+    const key = (await api.apiKey(north.id, 'MEMBER')).key;
+    for (const uri of ['/orgs/north', '/orgs//mcp/github', `/orgs/${north.slug}/../${south.slug}/mcp/github`, '/orgs/a%2fb/mcp/github']) {
+      expectDenied(await authorize(key, { headers: { 'X-Forwarded-Uri': uri } }), 400, uri);
+    }
+    const disagree = await authorize(key, { headers: { 'X-Forwarded-Uri': at(north.slug).headers['X-Forwarded-Uri'], 'X-Original-URI': at(south.slug).headers['X-Forwarded-Uri'] } });
+    expectDenied(disagree, 400, 'two headers naming different organizations');
+  });
+});
+
 describe('which server', () => {
   let key;
   let orgInternal;

@@ -79,6 +79,24 @@ describe('OAuth access tokens', () => {
     assert.equal(named.status, 200, named.text);
     assert.equal(named.json.organization_id, beta.id);
     assert.equal(named.json.role, 'ADMIN');
+
+    // Or the organization-scoped URI: a client that discovered <public>/orgs/{org}/mcp/github asks
+    // Clerk for a token of that resource, and the URI names the organization.
+    const betaSlug = (await api.call('GET', `/api/v1/organizations/${beta.id}`)).json.slug;
+    const scopedResource = `${PUBLIC}/orgs/${betaSlug}/mcp/github`;
+    const atScoped = async (token) => request(api.baseUrl, 'GET', AUTHORIZE,
+      { token, headers: { 'X-Forwarded-Uri': `/orgs/${betaSlug}/mcp/github/mcp` } });
+    const scoped = await atScoped(await accessToken(api, 'olga', { aud: scopedResource }));
+    assert.equal(scoped.status, 200, scoped.text);
+    assert.equal(scoped.json.organization_id, beta.id);
+    assert.equal(scoped.json.role, 'ADMIN');
+    // Each token for its own resource: the plain one's token under the scoped URI, and back, are 401.
+    const plainToken = await atScoped(await accessToken(api, 'olga'));
+    assert.match(expectProblem(assert, plainToken, 401).detail, new RegExp(`does not name ${scopedResource.replaceAll('.', '\\.')}`));
+    assert.match(plainToken.headers['www-authenticate'],
+      new RegExp(`resource_metadata="${PUBLIC.replaceAll('.', '\\.')}/\\.well-known/oauth-protected-resource/orgs/${betaSlug}/mcp/github"`));
+    expectProblem(assert, await authorize(api, await accessToken(api, 'olga', { aud: scopedResource })), 401);
+
     const left = await api.post(api.nextSvixId(), membershipDeleted({ name: 'oauthbeta_olga', role: 'org:admin', org: { name: 'oauthbeta' }, user: { name: 'olga' }, updatedAt: Date.now() + 1 }, { timestamp: Date.now() }));
     assert.equal(left.status, 200, left.text);
   });

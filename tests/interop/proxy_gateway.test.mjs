@@ -55,6 +55,27 @@ for (const [proxyName, startProxy] of Object.entries(proxies)) {
       }
     });
 
+    test('an organization-scoped URI (/orgs/ORG/mcp/SLUG/) reaches the same server for that organization\'s key, and no other\'s', async () => {
+      const slugOf = async (org) => (await api.call('GET', `/api/v1/organizations/${org.id}`)).json.slug;
+      const [acmeSlug, betaSlug] = [await slugOf(acme), await slugOf(beta)];
+      const seenBefore = github.requests.length;
+      const { tools, identity } = await useMcpServer(`${proxy.url}/orgs/${acmeSlug}/mcp/github/`, { Authorization: `Bearer ${acmeKey}` });
+      assert.deepEqual(tools, ['whoami']);
+      assert.equal(identity.organization, acme.id);
+      assert.ok(github.requests.length > seenBefore, 'the requests reached the github server');
+      // acme's key under beta's URI (beta has not enabled github either way): refused; so is beta's
+      // key under acme's, although acme has github.
+      await assert.rejects(useMcpServer(`${proxy.url}/orgs/${betaSlug}/mcp/github/`, { Authorization: `Bearer ${acmeKey}` }), /403/);
+      await assert.rejects(useMcpServer(`${proxy.url}/orgs/${acmeSlug}/mcp/github/`, { Authorization: `Bearer ${betaKey}` }), /403/);
+      const raw = await fetch(`${proxy.url}/orgs/${acmeSlug}/mcp/github/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      assert.equal(raw.status, 401);
+      assert.equal(raw.headers.get('www-authenticate'),
+        `Bearer resource_metadata="${PUBLIC}/.well-known/oauth-protected-resource/orgs/${acmeSlug}/mcp/github"`);
+      const metadata = await fetch(`${proxy.url}/.well-known/oauth-protected-resource/orgs/${acmeSlug}/mcp/github`);
+      assert.equal(metadata.status, 200);
+      assert.equal((await metadata.json()).resource, `${PUBLIC}/orgs/${acmeSlug}/mcp/github`);
+    });
+
     test('X-API-Key works as well as Authorization', async () => {
       const { identity } = await useMcpServer(`${proxy.url}/mcp/git/`, { 'X-API-Key': betaKey });
       assert.equal(identity.organization, beta.id);

@@ -11,7 +11,17 @@ using mcp::domain::decide_gateway_access;
 using mcp::domain::GatewayFacts;
 using mcp::domain::is_server_slug;
 using mcp::domain::Principal;
-using mcp::domain::server_slug_from_uri;
+using mcp::domain::McpEndpoint;
+using mcp::domain::mcp_endpoint_from_uri;
+
+namespace {
+// The server slug of a URI that is not organization-scoped.
+std::optional<std::string> server_slug_from_uri(std::string_view uri) {
+  auto endpoint = mcp_endpoint_from_uri(uri);
+  if (!endpoint || endpoint->organization_slug) return std::nullopt;
+  return endpoint->server_slug;
+}
+}  // namespace
 
 TEST_CASE("gateway: slugs") {
   CHECK(is_server_slug("github"));
@@ -56,6 +66,24 @@ TEST_CASE("gateway: the slug of a forwarded URI") {
   CHECK_FALSE(server_slug_from_uri("/mcp/github\\..\\filesystem"));
   CHECK_FALSE(server_slug_from_uri("/mcp/git%5c"));
   CHECK_FALSE(server_slug_from_uri("/mcp/gi%74hub"));  // not decoded: no server has that slug
+}
+
+TEST_CASE("gateway: an organization-scoped URI names the organization and the server") {
+  CHECK(mcp_endpoint_from_uri("/orgs/acme/mcp/github") == McpEndpoint{"acme", "github"});
+  CHECK(mcp_endpoint_from_uri("/orgs/acme/mcp/github/sse?x=/orgs/b/") == McpEndpoint{"acme", "github"});
+  CHECK(mcp_endpoint_from_uri("https://gw.example.com/orgs/acme-inc/mcp/git/x") == McpEndpoint{"acme-inc", "git"});
+  CHECK(mcp_endpoint_from_uri("/mcp/github") == McpEndpoint{std::nullopt, "github"});
+
+  CHECK_FALSE(mcp_endpoint_from_uri("/orgs/acme"));
+  CHECK_FALSE(mcp_endpoint_from_uri("/orgs/acme/"));
+  CHECK_FALSE(mcp_endpoint_from_uri("/orgs/acme/github"));
+  CHECK_FALSE(mcp_endpoint_from_uri("/orgs//mcp/github"));
+  CHECK_FALSE(mcp_endpoint_from_uri("/orgs/acme/orgs/b/mcp/github"));
+  CHECK_FALSE(mcp_endpoint_from_uri("/orgs/acme/../b/mcp/github"));
+  CHECK_FALSE(mcp_endpoint_from_uri("/orgs/ac%2fme/mcp/github"));
+  CHECK_FALSE(mcp_endpoint_from_uri("/orgs/a b/mcp/github"));
+  CHECK_FALSE(mcp_endpoint_from_uri("/ORGS/acme/mcp/github"));
+  CHECK_FALSE(mcp_endpoint_from_uri("/api/orgs/acme/mcp/github"));
 }
 
 namespace {
@@ -124,6 +152,12 @@ TEST_CASE("gateway: every reason to refuse is a 403 with its own detail") {
   facts = enabled();
   facts.organization_deleted = true;
   check_denied(key_of("ADMIN"), facts, "organization has been deleted");
+  facts = enabled();
+  facts.uri_organization = "globex";
+  facts.uri_organization_other = true;
+  check_denied(key_of("ADMIN"), facts, "does not act for the organization 'globex'");
+  facts.uri_organization_other = false;
+  CHECK(decide_gateway_access(key_of("MEMBER"), facts, "github").allowed());
   facts = enabled();
   facts.not_a_member = true;
   Principal outsider = user_of("");
