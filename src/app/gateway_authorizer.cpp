@@ -47,6 +47,7 @@ std::shared_ptr<const GatewayOutcome> outcome_of(const domain::GatewayDecision& 
     outcome->organization_id = decision.organization_id.value_or("");
     outcome->user_id = decision.user_id.value_or("");
     outcome->role = decision.role;
+    outcome->tool_policy = decision.tool_policy;
     nlohmann::ordered_json body;
     body["allowed"] = true;
     body["organization_id"] = decision.organization_id ? nlohmann::ordered_json(*decision.organization_id) : nullptr;
@@ -72,6 +73,15 @@ void fill_server_facts(domain::GatewayFacts& facts, const storage::GatewayServer
   facts.service_found = server.service_enabled.has_value();
   facts.service_enabled = server.service_enabled.value_or(false);
   if (facts.service_found) facts.config = config_of(server.service_config);
+  if (server.service_tool_policy) {
+    try {
+      facts.tool_policy = domain::parse_tool_policy(
+          util::parse_json_limited(*server.service_tool_policy, util::kMaxStoredJsonDepth).value);
+    } catch (const domain::InvalidToolPolicy&) {
+      // Written only after validation; a row altered by hand that no longer reads denies every tool.
+      facts.tool_policy = domain::ToolPolicy{{}, {"*"}, true};
+    }
+  }
 }
 
 std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t> b) {

@@ -31,6 +31,7 @@
 #include <unordered_map>
 
 #include "domain/mcp_endpoint.h"
+#include "domain/tool_policy.h"
 
 namespace mcp::storage {
 class Database;
@@ -55,6 +56,7 @@ struct GatewayOutcome {
   std::string server;
   std::string body;  // the 200 body, serialized once: {"allowed":true,…}
   std::string api_key_id;  // the key whose use each answer counts; empty for tokens and 401s
+  domain::ToolPolicy tool_policy;  // 200: what each MCP request is held to (domain::decide_tool_access)
 };
 
 // Drops every cached decision of every GatewayAuthorizer in the process (call after a local change

@@ -100,7 +100,8 @@ GatewayDecision decide_gateway_access(const Principal& principal, const GatewayF
                 "' enabled: use a token with an organization (Clerk's active organization).");
   }
   try {
-    authorize(principal, Permission::Use, principal.organization_id);
+    // Read, not Use: a VIEWER may reach the server to discover; its calls are refused per request.
+    authorize(principal, Permission::Read, principal.organization_id);
   } catch (const AccessDenied& e) {
     return deny(principal.organization_id || principal.platform_admin
                     ? std::string(e.what())
@@ -122,6 +123,7 @@ GatewayDecision decide_gateway_access(const Principal& principal, const GatewayF
   if (principal.kind == Principal::Kind::User) decision.user_id = principal.user_id;
   decision.role = principal.role;
   decision.config = facts.config.is_object() ? facts.config : nlohmann::json::object();
+  decision.tool_policy = facts.tool_policy;
   return decision;
 }
 

@@ -11,6 +11,7 @@
 
 #include "domain/mcp_endpoint.h"
 #include "domain/principal.h"
+#include "domain/tool_policy.h"
 
 namespace mcp::domain {
 
@@ -52,6 +53,7 @@ struct GatewayFacts {
   bool service_found = false;
   bool service_enabled = false;
   nlohmann::json config = nlohmann::json::object();  // the service's config (an object)
+  ToolPolicy tool_policy;                             // the service's tool policy
 };
 
 struct GatewayDecision {
@@ -59,17 +61,21 @@ struct GatewayDecision {
   std::string detail;      // why not (safe for the client); empty when allowed
   std::optional<std::string> organization_id;  // internal id; none for a platform admin
   std::optional<std::string> user_id;          // internal id when the principal is a user
-  std::string role;        // ADMIN | MEMBER | PLATFORM_ADMIN (when allowed)
+  std::string role;        // ADMIN | MEMBER | VIEWER | PLATFORM_ADMIN (when allowed)
   std::string server;      // the slug
   nlohmann::json config = nlohmann::json::object();
+  // What each MCP request is then held to: decide_tool_access(role, tool_policy, the request).
+  ToolPolicy tool_policy;
 
   bool allowed() const { return status == 200; }
 };
 
-// The decision for an authenticated principal. Order of the reasons given: deleted organization,
-// another organization than the URI's, no membership, role (authorize(principal, Use, organization)), unknown server,
-// inactive server, service not enabled. A platform admin may use every active server (no
-// organization, no service, config {}).
+// The decision for an authenticated principal, before the MCP request itself: whether it may reach
+// the server at all. Order of the reasons given: deleted organization, another organization than
+// the URI's, no membership, role (authorize(principal, Read, organization): VIEWER and up), unknown
+// server, inactive server, service not enabled. A platform admin may use every active server (no
+// organization, no service, config {}). Each request is then held to decide_tool_access with the
+// decision's role and tool policy (VIEWER may only discover).
 GatewayDecision decide_gateway_access(const Principal& principal, const GatewayFacts& facts, const std::string& slug);
 
 }  // namespace mcp::domain

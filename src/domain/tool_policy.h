@@ -1,6 +1,6 @@
 #pragma once
-// Per-tool decisions of the gateway (README "MCP clients: OAuth discovery": not wired to the
-// gateway yet). MCP clients of revision 2026-07-28 name the JSON-RPC method and the tool in the
+// Per-tool decisions of the gateway (README "Tool policies"; applied per request by
+// src/http/routes_gateway.cpp to the cached decision's role and policy). MCP clients of revision 2026-07-28 name the JSON-RPC method and the tool in the
 // `Mcp-Method` / `Mcp-Name` headers of every POST, so a proxy's auth subrequest (which never carries
 // the body) still says which tool is called. The MCP server rejects a header that disagrees with
 // its body (HeaderMismatch), so the headers can be trusted as far as the server behind them goes.

@@ -1,5 +1,6 @@
 #include "http/registry_json.h"
 
+#include "domain/tool_policy.h"
 #include "http/api_support.h"
 
 #include <algorithm>
@@ -47,6 +48,7 @@ json service_json(const storage::ServiceRecord& service, const storage::McpServe
             {"is_active", server.is_active}}},
           {"enabled", service.enabled},
           {"config", service.config},
+          {"tool_policy", service.tool_policy.value_or(domain::ToolPolicy{}.to_json())},
           {"created_at", timestamp_json(service.created_at)},
           {"updated_at", timestamp_json(service.updated_at)}};
 }
@@ -92,8 +94,22 @@ json service_schema() {
                                      {"is_active", typed("boolean")}})},
        {"enabled", typed("boolean")},
        {"config", typed("object")},
+       {"tool_policy", tool_policy_schema()},
        {"created_at", timestamp()},
        {"updated_at", timestamp()}});
+}
+
+json tool_policy_schema() {
+  json globs = {{"type", "array"}, {"items", {{"type", "string"}}}, {"maxItems", domain::kMaxToolPolicyGlobs}};
+  return {{"type", "object"},
+          {"additionalProperties", false},
+          {"description", "Which tools tools/call may name (by Mcp-Name): globs with *, deny wins, an empty allow "
+                          "allows every tool not denied"},
+          {"properties",
+           {{"allow", globs},
+            {"deny", globs},
+            {"require_method_headers",
+             {{"type", "boolean"}, {"description", "refuse POSTs without Mcp-Method (MCP clients before 2026-07-28)"}}}}}};
 }
 
 json api_key_schema() {

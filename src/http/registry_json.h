@@ -24,6 +24,8 @@ nlohmann::json api_key_json(const storage::ApiKeyRecord& key);
 
 nlohmann::json mcp_server_schema();
 nlohmann::json service_schema();
+// The tool_policy member of a service, and of PUT …/services/{server_id}'s body.
+nlohmann::json tool_policy_schema();
 nlohmann::json api_key_schema();
 
 // A free-text field (a name, a description) without control characters (NUL included: PostgreSQL's

@@ -24,6 +24,7 @@
 #include "app/gateway_authorizer.h"
 #include "domain/gateway_decision.h"
 #include "domain/protected_resource.h"
+#include "domain/tool_policy.h"
 #include "http/api_support.h"
 #include "http/problem.h"
 #include "http/router.h"
@@ -91,6 +92,40 @@ std::optional<domain::McpEndpoint> requested_endpoint(const Request& req, Respon
   return std::nullopt;
 }
 
+// What the request the proxy asks about is: Mcp-Method / Mcp-Name (MCP 2026-07-28 clients send them
+// on every POST; a proxy's auth subrequest passes the client's headers on) and the client's HTTP
+// method when the proxy names it. Sends 400 and returns nullopt for a header value that decodes to
+// nothing usable.
+std::optional<domain::McpRequestFacts> requested_mcp_call(const Request& req, Response& res) {
+  domain::McpRequestFacts facts;
+  for (auto [header, field] : {std::pair{"Mcp-Method", &facts.mcp_method}, std::pair{"Mcp-Name", &facts.mcp_name}}) {
+    if (!req.has_header(header)) continue;
+    *field = domain::decode_mcp_header_value(req.get_header_value(header));
+    if (!*field || (*field)->empty()) {
+      deny(res, 400, std::string(header) + " must be visible ASCII, or \"=?base64?…?=\" holding UTF-8 (MCP 2026-07-28).");
+      return std::nullopt;
+    }
+  }
+  for (const char* header : {"X-Original-Method", "X-Forwarded-Method"}) {
+    if (req.has_header(header) && !req.get_header_value(header).empty()) {
+      facts.http_method = req.get_header_value(header);
+      break;
+    }
+  }
+  return facts;
+}
+
+// The 200 body, with the method and name decided on when the request named them.
+std::string allowed_body(const std::string& body, const domain::McpRequestFacts& call) {
+  if (!call.mcp_method && !call.mcp_name) return body;
+  nlohmann::json echo = nlohmann::json::object();
+  echo["method"] = call.mcp_method ? nlohmann::json(*call.mcp_method) : nlohmann::json(nullptr);
+  echo["name"] = call.mcp_name ? nlohmann::json(*call.mcp_name) : nlohmann::json(nullptr);
+  std::string members = echo.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // body is a serialized object: splice the members in before its closing brace.
+  return body.substr(0, body.size() - 1) + "," + members.substr(1);
+}
+
 nlohmann::json response_schema() {
   nlohmann::json nullable_string = {{"type", nlohmann::json::array({"string", "null"})}};
   return {{"type", "object"},
@@ -101,8 +136,12 @@ nlohmann::json response_schema() {
                                  {"description", "internal id; null for a platform-admin key"}}},
             {"user_id", {{"type", nlohmann::json::array({"string", "null"})},
                          {"description", "internal id when the credential is a user's session token"}}},
-            {"role", {{"type", "string"}, {"enum", {"ADMIN", "MEMBER", "PLATFORM_ADMIN"}}}},
+            {"role", {{"type", "string"}, {"enum", {"ADMIN", "MEMBER", "VIEWER", "PLATFORM_ADMIN"}}}},
             {"server", {{"type", "string"}, {"description", "the MCP server's slug"}}},
+            {"method", {{"type", nlohmann::json::array({"string", "null"})},
+                        {"description", "the Mcp-Method decided on; present only when the request had Mcp-Method or Mcp-Name"}}},
+            {"name", {{"type", nlohmann::json::array({"string", "null"})},
+                      {"description", "the Mcp-Name decided on; present only when the request had Mcp-Method or Mcp-Name"}}},
             {"config", {{"type", "object"}, {"description", "the organization's configuration of the service"}}}}}};
 }
 
@@ -128,7 +167,7 @@ void add_gateway_routes(Router& router, app::App& app) {
   doc.response_headers = {
       {"X-MCP-Organization", "The organization's internal id; absent for a platform-admin key", false},
       {"X-MCP-User", "The user's internal id; only when the credential is a user's (a Clerk session token)", false},
-      {"X-MCP-Role", "PLATFORM_ADMIN, ADMIN or MEMBER"},
+      {"X-MCP-Role", "PLATFORM_ADMIN, ADMIN, MEMBER or VIEWER (a VIEWER only discovers: its tool calls are 403)"},
       {"X-MCP-Server", "The MCP server's slug"},
   };
 
@@ -138,6 +177,8 @@ void add_gateway_routes(Router& router, app::App& app) {
       [authorizer, &app](RequestContext& ctx) {
         auto endpoint = requested_endpoint(ctx.req, ctx.res);
         if (!endpoint) return;
+        auto call = requested_mcp_call(ctx.req, ctx.res);
+        if (!call) return;
         std::string credential = presented_credential(ctx.req);
         std::shared_ptr<const app::GatewayOutcome> outcome;
         try {
@@ -162,6 +203,11 @@ void add_gateway_routes(Router& router, app::App& app) {
           deny(ctx.res, outcome->status, outcome->detail, domain::bearer_challenge(metadata_url, !credential.empty()));
           return;
         }
+        domain::ToolDecision tool = domain::decide_tool_access(outcome->role, outcome->tool_policy, *call);
+        if (!tool.allowed) {
+          deny(ctx.res, 403, tool.detail);
+          return;
+        }
         Response& res = ctx.res;
         if (!outcome->organization_id.empty()) res.set_header("X-MCP-Organization", outcome->organization_id);
         if (!outcome->user_id.empty()) res.set_header("X-MCP-User", outcome->user_id);
@@ -169,7 +215,7 @@ void add_gateway_routes(Router& router, app::App& app) {
         res.set_header("X-MCP-Server", outcome->server);
         res.set_header("Cache-Control", "no-store");
         res.status = 200;
-        res.set_content(outcome->body, "application/json");
+        res.set_content(allowed_body(outcome->body, *call), "application/json");
       },
       std::move(doc));
 }

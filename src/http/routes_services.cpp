@@ -1,6 +1,6 @@
 // /api/v1 routes: organization services, which MCP servers an organization may use, with its config.
 //   GET    /api/v1/organizations/{id}/services              list (VIEWER and up of the organization)
-//   PUT    /api/v1/organizations/{id}/services/{server_id}  enable / change config (ADMIN); 200, created or not
+//   PUT    /api/v1/organizations/{id}/services/{server_id}  enable / change config or tool policy (ADMIN); 200
 //   DELETE /api/v1/organizations/{id}/services/{server_id}  disable, keeping its config (ADMIN); 204
 // {id}: the organization's internal or Clerk id (a deleted organization is 404); {server_id}: the
 // MCP server's id or slug.
@@ -8,6 +8,7 @@
 
 #include "app/app.h"
 #include "domain/authorization.h"
+#include "domain/tool_policy.h"
 #include "http/api_support.h"
 #include "http/registry_json.h"
 #include "http/router.h"
@@ -97,9 +98,19 @@ void add_service_routes(Router& router, app::App& app) {
       api_handler(app,
                   [](ApiRequest& r) {
                     resolve(r, domain::Permission::Manage, true);
-                    JsonBody body(r.ctx.req, {"config", "enabled"});
+                    JsonBody body(r.ctx.req, {"config", "enabled", "tool_policy"});
                     std::optional<json> config = body.object("config");
                     std::optional<bool> enabled = body.boolean("enabled");
+                    // Absent: kept; null or the default policy: none stored.
+                    std::optional<std::optional<json>> tool_policy;
+                    if (body.has("tool_policy")) {
+                      try {
+                        domain::ToolPolicy policy = domain::parse_tool_policy(body.json().at("tool_policy"));
+                        tool_policy.emplace(policy.is_default() ? std::nullopt : std::optional<json>(policy.to_json()));
+                      } catch (const domain::InvalidToolPolicy& e) {
+                        throw_field_error(e.field().empty() ? "tool_policy" : "tool_policy." + e.field(), e.what());
+                      }
+                    }
                     storage::ServiceRecord result;
                     storage::McpServerRecord server;
                     r.app.database().write([&](storage::Session& session) {
@@ -118,9 +129,11 @@ void add_service_routes(Router& router, app::App& app) {
                           after.enabled = true;
                         }
                         if (config) after.config = *config;
+                        if (tool_policy) after.tool_policy = *tool_policy;
                         // PUT enables (DESIGN.md §4.2): only an explicit "enabled": false keeps it off.
                         after.enabled = enabled.value_or(true);
-                        if (before && before->enabled == after.enabled && before->config == after.config) {
+                        if (before && before->enabled == after.enabled && before->config == after.config &&
+                            before->tool_policy == after.tool_policy) {
                           result = *before;  // nothing to change: no write, no audit
                           return;
                         }
@@ -149,7 +162,10 @@ void add_service_routes(Router& router, app::App& app) {
                                       {"description", "The organization's configuration of the server (at most 64 KiB); "
                                                       "absent: kept (new: {})"}}},
                                     {"enabled",
-                                     {{"type", "boolean"}, {"description", "absent: true (PUT enables); false stores the config disabled"}}}}}},
+                                     {{"type", "boolean"}, {"description", "absent: true (PUT enables); false stores the config disabled"}}},
+                                    {"tool_policy",
+                                     {{"anyOf", json::array({tool_policy_schema(), {{"type", "null"}}})},
+                                      {"description", "absent: kept; null: the default (every tool the role may call)"}}}}}},
                         service_schema()));
 
   router.add(

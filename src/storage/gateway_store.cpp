@@ -4,8 +4,8 @@ namespace mcp::storage {
 
 namespace {
 
-// The server by slug and the organization's service for it: the last four columns of each query.
-#define MCP_GATEWAY_SERVER_COLUMNS "s.id, s.is_active, os.enabled, os.config"
+// The server by slug and the organization's service for it: five columns of each query.
+#define MCP_GATEWAY_SERVER_COLUMNS "s.id, s.is_active, os.enabled, os.config, os.tool_policy"
 #define MCP_GATEWAY_SERVER_JOINS(ORGANIZATION_ID, SLUG_PARAM)                                \
   " LEFT JOIN mcp_servers s ON s.slug = " SLUG_PARAM                                        \
   " LEFT JOIN organization_services os ON os.organization_id = " ORGANIZATION_ID           \
@@ -78,6 +78,7 @@ GatewayServerRow server_from(const Row& row, size_t first) {
   if (server.server_id) server.server_active = row.boolean(first + 1);
   if (!row.is_null(first + 2)) server.service_enabled = row.boolean(first + 2);
   server.service_config = row.opt_text(first + 3);
+  server.service_tool_policy = row.opt_text(first + 4);
   return server;
 }
 
@@ -90,8 +91,8 @@ GatewayUserRow user_from(const Row& row) {
   user.membership_role = row.opt_text(4);
   user.session_expires_at = row.opt_int64(5);
   user.server = server_from(row, 6);
-  user.session_clerk_status = row.opt_text(10);
-  user.organization_slug = row.opt_text(11);
+  user.session_clerk_status = row.opt_text(11);
+  user.organization_slug = row.opt_text(12);
   return user;
 }
 
@@ -112,7 +113,7 @@ std::optional<GatewayKeyRow> find_gateway_key(Session& session, const std::strin
   key.organization_found = !row.is_null(6);
   key.organization_deleted_at = row.opt_int64(7);
   key.server = server_from(row, 8);
-  key.organization_slug = row.opt_text(12);
+  key.organization_slug = row.opt_text(13);
   return key;
 }
 

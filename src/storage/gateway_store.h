@@ -18,6 +18,7 @@ struct GatewayServerRow {
   bool server_active = false;
   std::optional<bool> service_enabled;   // nullopt: the organization has no service row for it
   std::optional<std::string> service_config;  // JSON text
+  std::optional<std::string> service_tool_policy;  // JSON text; nullopt: the default policy
 };
 
 struct GatewayKeyRow {

@@ -18,6 +18,8 @@ struct ServiceRecord {
   std::string mcp_server_id;
   bool enabled = true;
   nlohmann::json config = nlohmann::json::object();
+  // The tool policy as stored (domain/tool_policy.h reads it); nullopt: the default policy.
+  std::optional<nlohmann::json> tool_policy;
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -35,7 +37,7 @@ std::optional<ServiceRecord> find_service(Session& session, const std::string& o
 // it); sets id and timestamps and returns true when it inserted.
 bool insert_service_if_absent(Session& session, ServiceRecord& service);
 
-// Writes enabled, config and updated_at, but only if the row's updated_at is still
+// Writes enabled, config, tool_policy and updated_at, but only if the row's updated_at is still
 // `expected_updated_at` (compare-and-set, as update_mcp_server). Returns whether it wrote.
 bool update_service(Session& session, const ServiceRecord& service, int64_t expected_updated_at);
 

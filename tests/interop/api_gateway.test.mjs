@@ -400,6 +400,79 @@ describe('organization-scoped URIs (/orgs/ORG/mcp/SLUG/…)', () => {
   });
 });
 
+describe('per-tool decisions (Mcp-Method / Mcp-Name, MCP 2026-07-28)', () => {
+  let org;
+  let member;
+  let viewer;
+  const call = (key, method, name, extra = {}) => {
+    const headers = { ...extra };
+    if (method !== undefined) headers['Mcp-Method'] = method;
+    if (name !== undefined) headers['Mcp-Name'] = name;
+    return authorize(key, { server: 'github', headers });
+  };
+  before(async () => {
+    org = await api.tenant('toolco', []);
+    await enable(org.id, 'github', {}, { tool_policy: { allow: ['search_*', 'get_file'], deny: ['search_secrets'] } });
+    member = (await api.apiKey(org.id, 'MEMBER')).key;
+    viewer = (await api.apiKey(org.id, 'VIEWER')).key;
+  });
+
+  test('a MEMBER calls the tools the policy allows; deny wins; the 200 echoes what it decided on', async () => {
+    const allowed = await call(member, 'tools/call', 'search_code');
+    assert.equal(allowed.status, 200, allowed.text);
+    assert.equal(allowed.json.method, 'tools/call');
+    assert.equal(allowed.json.name, 'search_code');
+    assert.equal(allowed.headers['x-mcp-role'], 'MEMBER');
+    assert.equal((await call(member, 'tools/call', 'get_file')).status, 200);
+    const denied = expectDenied(await call(member, 'tools/call', 'search_secrets'), 403, 'deny wins');
+    assert.match(denied.detail, /denied by this organization's tool policy \(deny "search_secrets"\)/);
+    const outside = expectDenied(await call(member, 'tools/call', 'delete_repository'), 403, 'not in the allow list');
+    assert.match(outside.detail, /not in this organization's allow list/);
+    expectDenied(await call(member, 'tools/call'), 403, 'a call without Mcp-Name cannot be held to the policy');
+    // Discovery and older clients (no headers) are not tool calls.
+    for (const method of ['initialize', 'tools/list', 'resources/read']) assert.equal((await call(member, method)).status, 200, method);
+    const plain = await call(member);
+    assert.equal(plain.status, 200, plain.text);
+    assert.equal(plain.json.method, undefined, 'nothing to echo');
+  });
+
+  test('Mcp-Name in the base64 sentinel form is decoded; a value that is neither form is 400', async () => {
+    const name = 'search_ümlaut';
+    const encoded = `=?base64?${Buffer.from(name, 'utf8').toString('base64')}?=`;
+    const allowed = await call(member, 'tools/call', encoded);
+    assert.equal(allowed.status, 200, allowed.text);
+    assert.equal(allowed.json.name, name);
+    const secret = `=?base64?${Buffer.from('search_secrets').toString('base64')}?=`;
+    expectDenied(await call(member, 'tools/call', secret), 403, 'the decoded name is what the policy sees');
+    for (const bad of ['=?base64?!!!?=', `=?base64?${Buffer.from([0xff, 0xfe]).toString('base64')}?=`]) {
+      expectDenied(await call(member, 'tools/call', bad), 400, bad);
+    }
+  });
+
+  test('a VIEWER may discover but not call; without Mcp-Method only a request the proxy says is not a POST', async () => {
+    const listed = await call(viewer, 'tools/list');
+    assert.equal(listed.status, 200, listed.text);
+    assert.equal(listed.headers['x-mcp-role'], 'VIEWER');
+    for (const method of ['initialize', 'ping', 'prompts/get', 'resources/list']) assert.equal((await call(viewer, method)).status, 200, method);
+    assert.match(expectDenied(await call(viewer, 'tools/call', 'search_code'), 403, 'viewer call').detail, /VIEWER may discover/);
+    expectDenied(await call(viewer), 403, 'no Mcp-Method: cannot be told from a call');
+    assert.equal((await call(viewer, undefined, undefined, { 'X-Original-Method': 'GET' })).status, 200, 'an SSE GET');
+    expectDenied(await call(viewer, undefined, undefined, { 'X-Forwarded-Method': 'POST' }), 403, 'a POST without Mcp-Method');
+  });
+
+  test('require_method_headers refuses POSTs without Mcp-Method; a policy change shows on the next request', async () => {
+    await enable(org.id, 'github', {}, { tool_policy: { allow: ['search_*'], require_method_headers: true } });
+    expectDenied(await call(member), 403, 'an older client');
+    assert.equal((await call(member, undefined, undefined, { 'X-Original-Method': 'GET' })).status, 200);
+    assert.equal((await call(member, 'tools/call', 'search_code')).status, 200);
+    assert.equal((await call(member, 'tools/call', 'get_file')).status, 403, 'the new allow list');
+    await enable(org.id, 'github', {}, { tool_policy: { deny: ['*'] } });
+    expectDenied(await call(member, 'tools/call', 'search_code'), 403, 'denied at once after the PUT');
+    await enable(org.id, 'github', {}, { tool_policy: null });
+    assert.equal((await call(member, 'tools/call', 'anything_at_all')).status, 200, 'the default policy');
+  });
+});
+
 describe('which server', () => {
   let key;
   let orgInternal;

@@ -13,7 +13,8 @@ const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const SERVER_FIELDS = ['capabilities', 'created_at', 'description', 'id', 'is_active', 'name', 'slug', 'transport',
   'updated_at', 'url'];
 const SERVICE_FIELDS = ['config', 'created_at', 'enabled', 'id', 'mcp_server', 'mcp_server_id', 'organization_id',
-  'updated_at'];
+  'tool_policy', 'updated_at'];
+const DEFAULT_POLICY = { allow: [], deny: [], require_method_headers: false };
 
 after(() => agent.destroy());
 
@@ -373,6 +374,45 @@ describe('organization services', () => {
       expectProblem(assert, await api.call('PUT', `/api/v1/organizations/${org}/services/git`, { body: {} }), 404);
       expectProblem(assert, await api.call('DELETE', `/api/v1/organizations/${org}/services/git`), 404);
     }
+  });
+
+  test('a tool policy is set with the service, shown in lists, kept when absent, audited; null resets it', async () => {
+    const path = `/api/v1/organizations/${acme.id}/services/brave-search`;
+    const first = await api.call('PUT', path, { body: { config: { k: 1 } } });
+    assert.equal(first.status, 200, first.text);
+    assert.deepEqual(first.json.tool_policy, DEFAULT_POLICY, 'no policy: the default, shown whole');
+    const policy = { allow: ['search_*', 'get_*'], deny: ['*_admin'], require_method_headers: true };
+    const set = await api.call('PUT', path, { body: { tool_policy: policy } });
+    assert.equal(set.status, 200, set.text);
+    assert.deepEqual(set.json.tool_policy, policy);
+    assert.deepEqual(set.json.config, { k: 1 }, 'config kept when absent');
+    const kept = await api.call('PUT', path, { body: { config: { k: 2 } } });
+    assert.deepEqual(kept.json.tool_policy, policy, 'policy kept when absent');
+    const listed = await api.call('GET', `/api/v1/organizations/${acme.id}/services?limit=200`);
+    assert.deepEqual(listed.json.data.find((s) => s.mcp_server.slug === 'brave-search').tool_policy, policy);
+    const audit = (await api.call('GET', `/api/v1/audit-logs?target_id=${set.json.id}&limit=10`)).json.data;
+    // Newest first: the oldest update with the policy is the one that set it.
+    const updated = audit.filter((row) => row.action === 'organization_service.updated' && row.changes.after.tool_policy.deny.length).at(-1);
+    assert.ok(updated, JSON.stringify(audit.map((r) => r.action)));
+    assert.deepEqual(updated.changes.before.tool_policy, DEFAULT_POLICY);
+    assert.deepEqual(updated.changes.after.tool_policy, policy);
+    // The same policy again changes nothing and writes no audit row; null resets it.
+    const rows = audit.length;
+    await api.call('PUT', path, { body: { tool_policy: policy } });
+    assert.equal((await api.call('GET', `/api/v1/audit-logs?target_id=${set.json.id}&limit=10`)).json.data.length, rows);
+    const reset = await api.call('PUT', path, { body: { tool_policy: null } });
+    assert.deepEqual(reset.json.tool_policy, DEFAULT_POLICY);
+    // Bad policies: 400 naming the member, nothing written.
+    for (const [bad, field] of [
+      [{ allow: 'search' }, 'tool_policy.allow'], [{ deny: [''] }, 'tool_policy.deny[0]'], [{ allow: [7] }, 'tool_policy.allow[0]'],
+      [{ require_method_headers: 'yes' }, 'tool_policy.require_method_headers'], [{ surprise: [] }, 'tool_policy.surprise'],
+      ['allow', 'tool_policy'], [{ deny: ['tab\there'] }, 'tool_policy.deny[0]'],
+      [{ allow: Array.from({ length: 300 }, (_, i) => `t${i}`) }, 'tool_policy.allow'],
+    ]) {
+      const refused = expectProblem(assert, await api.call('PUT', path, { body: { tool_policy: bad } }), 400, JSON.stringify(bad));
+      assert.equal(refused.errors[0].field, field, JSON.stringify(refused));
+    }
+    assert.deepEqual((await api.call('PUT', path, { body: {} })).json.tool_policy, DEFAULT_POLICY, 'nothing was written');
   });
 
   test('bad input to PUT …/services/{server_id}: 4xx problem JSON, nothing written; bad ids: 404', async () => {

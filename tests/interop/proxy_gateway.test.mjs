@@ -76,6 +76,29 @@ for (const [proxyName, startProxy] of Object.entries(proxies)) {
       assert.equal((await metadata.json()).resource, `${PUBLIC}/orgs/${acmeSlug}/mcp/github`);
     });
 
+    test('per-tool decisions: Mcp-Method / Mcp-Name reach mcp-admin through the proxy; a denied tool is 403 before the server', async () => {
+      const path = `/api/v1/organizations/${acme.id}/services/github`;
+      let put = await api.call('PUT', path, { body: { tool_policy: { deny: ['whoami'] } } });
+      assert.equal(put.status, 200, put.text);
+      try {
+        const seenBefore = github.requests.length;
+        // Listing is not a call: it goes through; the call of a denied tool does not.
+        await assert.rejects(useMcpServer(`${proxy.url}/mcp/github/`, { Authorization: `Bearer ${acmeKey}` }, { methodHeaders: true }), /403/);
+        const reached = github.requests.slice(seenBefore).map((r) => r.headers['mcp-method']);
+        assert.ok(reached.includes('tools/list'), `tools/list reached the server: ${reached}`);
+        assert.ok(!reached.includes('tools/call'), 'the denied call never reached the server');
+        put = await api.call('PUT', path, { body: { tool_policy: { allow: ['who*'], require_method_headers: true } } });
+        assert.equal(put.status, 200, put.text);
+        const { identity } = await useMcpServer(`${proxy.url}/mcp/github/`, { Authorization: `Bearer ${acmeKey}` }, { methodHeaders: true });
+        assert.equal(identity.organization, acme.id);
+        // require_method_headers: a client without them is refused.
+        await assert.rejects(useMcpServer(`${proxy.url}/mcp/github/`, { Authorization: `Bearer ${acmeKey}` }), /403/);
+      } finally {
+        put = await api.call('PUT', path, { body: { tool_policy: null } });
+        assert.equal(put.status, 200, put.text);
+      }
+    });
+
     test('X-API-Key works as well as Authorization', async () => {
       const { identity } = await useMcpServer(`${proxy.url}/mcp/git/`, { 'X-API-Key': betaKey });
       assert.equal(identity.organization, beta.id);

@@ -153,9 +153,24 @@ export async function startMcpServer(name) {
 
 // Connects the SDK's client to `url` with these request headers, lists the tools and calls
 // `whoami`. Resolves to { tools, identity }; rejects with the SDK's error (e.g. HTTP 401).
-export async function useMcpServer(url, headers = {}) {
+// methodHeaders: send Mcp-Method / Mcp-Name on each POST, read from its JSON-RPC body, as clients of
+// MCP 2026-07-28 do (the pinned SDK predates them; its transport takes a fetch to wrap).
+function withMethodHeaders(init) {
+  if (init.method !== 'POST' || typeof init.body !== 'string') return init;
+  const message = JSON.parse(init.body);
+  if (Array.isArray(message) || typeof message.method !== 'string') return init;
+  const headers = new Headers(init.headers);
+  headers.set('Mcp-Method', message.method);
+  const name = message.params?.name ?? message.params?.uri;
+  if (typeof name === 'string') headers.set('Mcp-Name', /^[\x20-\x7e]*$/.test(name) ? name : `=?base64?${Buffer.from(name).toString('base64')}?=`);
+  return { ...init, headers };
+}
+
+export async function useMcpServer(url, headers = {}, { methodHeaders = false } = {}) {
   const client = new Client({ name: 'mcp-admin-proxy-test', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
+  const options = { requestInit: { headers } };
+  if (methodHeaders) options.fetch = (input, init = {}) => fetch(input, withMethodHeaders(init));
+  const transport = new StreamableHTTPClientTransport(new URL(url), options);
   await client.connect(transport);
   try {
     const { tools } = await client.listTools();

@@ -129,6 +129,21 @@ TEST_CASE("gateway: MEMBER and ADMIN may use an enabled service of an active ser
   CHECK(decision.user_id == std::optional<std::string>("user-1"));
 }
 
+TEST_CASE("gateway: a VIEWER reaches the server with its role and the tool policy; its calls are refused per request") {
+  GatewayFacts facts = enabled();
+  facts.tool_policy.deny = {"delete_*"};
+  auto decision = decide_gateway_access(key_of("VIEWER"), facts, "github");
+  CHECK(decision.status == 200);
+  CHECK(decision.role == "VIEWER");
+  CHECK(decision.tool_policy.deny == std::vector<std::string>{"delete_*"});
+  mcp::domain::McpRequestFacts call;
+  call.mcp_method = "tools/call";
+  call.mcp_name = "search";
+  CHECK_FALSE(mcp::domain::decide_tool_access(decision.role, decision.tool_policy, call).allowed);
+  call.mcp_method = "tools/list";
+  CHECK(mcp::domain::decide_tool_access(decision.role, decision.tool_policy, call).allowed);
+}
+
 TEST_CASE("gateway: every reason to refuse is a 403 with its own detail") {
   auto check_denied = [](const Principal& principal, const GatewayFacts& facts, const std::string& fragment) {
     auto decision = decide_gateway_access(principal, facts, "github");
@@ -136,7 +151,6 @@ TEST_CASE("gateway: every reason to refuse is a 403 with its own detail") {
     CHECK_MESSAGE(decision.detail.find(fragment) != std::string::npos, decision.detail);
     CHECK(decision.config == nlohmann::json::object());
   };
-  check_denied(key_of("VIEWER"), enabled(), "MEMBER");
   GatewayFacts facts = enabled();
   facts.service_enabled = false;
   check_denied(key_of("MEMBER"), facts, "not enabled");
