@@ -36,6 +36,17 @@
     return String(value);
   }
 
+  // A service's tool policy in one line: "default", or its allow / deny globs and whether MCP
+  // method headers are required.
+  function policySummary(policy) {
+    if (!policy) return 'default';
+    const parts = [];
+    if (policy.allow?.length) parts.push(`allow ${policy.allow.join(' ')}`);
+    if (policy.deny?.length) parts.push(`deny ${policy.deny.join(' ')}`);
+    if (policy.require_method_headers) parts.push('Mcp-Method required');
+    return parts.length ? parts.join('; ') : 'default';
+  }
+
   // ---- messages ----------------------------------------------------------------------------------
 
   function showError(error) {
@@ -273,6 +284,7 @@
       { title: 'MCP server', value: (row) => row.mcp_server.slug, mono: true },
       { title: 'State', value: (row) => (row.enabled ? 'enabled' : 'disabled') },
       { title: 'Config', value: (row) => row.config, mono: true },
+      { title: 'Tool policy', value: (row) => policySummary(row.tool_policy), mono: true },
       {
         title: 'Action',
         value: (row) => (row.enabled
@@ -282,11 +294,17 @@
     ], { label: 'services', empty: 'No services: enable an MCP server below.' });
     const serverInput = el('input', { id: 'enable-server', name: 'server', required: true, placeholder: 'slug', spellcheck: false });
     const configInput = el('input', { id: 'enable-config', name: 'config', placeholder: '{"optional":"config"}', spellcheck: false });
-    async function setService(slug, enabled, config) {
+    const policyInput = el('input', {
+      id: 'enable-tool-policy', name: 'tool_policy', placeholder: '{"allow":["search_*"],"deny":["delete_*"]}', spellcheck: false,
+    });
+    async function setService(slug, enabled, config, toolPolicy) {
       clearMessages();
       const path = `${base}/services/${encodeURIComponent(slug)}`;
       const done = await attempt(async () => {
-        if (enabled) await api('PUT', path, config === undefined ? {} : { config });
+        const body = {};
+        if (config !== undefined) body.config = config;
+        if (toolPolicy !== undefined) body.tool_policy = toolPolicy;
+        if (enabled) await api('PUT', path, body);
         else await api('DELETE', path);
         return true;
       });
@@ -299,19 +317,21 @@
       id: 'enable-service-form',
       onsubmit: async (event) => {
         event.preventDefault();
-        let config;
-        if (configInput.value.trim()) {
+        const parsed = {};
+        for (const [name, input] of [['config', configInput], ['tool_policy', policyInput]]) {
+          if (!input.value.trim()) continue;
           try {
-            config = JSON.parse(configInput.value);
+            parsed[name] = JSON.parse(input.value);
           } catch (error) {
-            showError(new Error(`config is not JSON: ${error.message}`));
+            showError(new Error(`${name} is not JSON: ${error.message}`));
             return;
           }
         }
-        await setService(serverInput.value.trim(), true, config);
+        await setService(serverInput.value.trim(), true, parsed.config, parsed.tool_policy);
       },
     }, el('label', { htmlFor: 'enable-server' }, 'Enable MCP server'), serverInput,
-    el('label', { htmlFor: 'enable-config' }, 'config'), configInput, el('button', { type: 'submit' }, 'Enable')));
+    el('label', { htmlFor: 'enable-config' }, 'config'), configInput,
+    el('label', { htmlFor: 'enable-tool-policy' }, 'tool policy'), policyInput, el('button', { type: 'submit' }, 'Enable')));
 
     view.append(el('h3', {}, 'API keys'));
     const keys = pagedTable(`${base}/api-keys`, [

@@ -94,6 +94,7 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
   principal.kind = domain::Principal::Kind::User;
   principal.clerk_user_id = claims.subject;
   principal.clerk_session_id = claims.session_id;
+  if (claims.kind == domain::TokenKind::Access) principal.oauth_client_id = claims.client_id;
   std::optional<std::string> refusal;
   db_.read([&](storage::Session& session) {
     if (claims.session_id) {

@@ -22,6 +22,8 @@ struct Principal {
   std::optional<std::string> user_id;
   std::optional<std::string> clerk_user_id;
   std::optional<std::string> clerk_session_id;
+  // An OAuth access token's client_id (the MCP client the user authorized): the audit trail's client_id.
+  std::optional<std::string> oauth_client_id;
 
   const char* actor_type() const { return kind == Kind::ApiKey ? "api_key" : "user"; }
 };

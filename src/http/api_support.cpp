@@ -340,6 +340,7 @@ storage::AuditEntry ApiRequest::audit(std::string action, std::string target_typ
   std::string user_agent = ctx.req.get_header_value("User-Agent");
   if (!user_agent.empty()) entry.user_agent = printable_ascii(user_agent, 512);
   entry.request_id = ctx.res.get_header_value("X-Request-Id");
+  if (principal.oauth_client_id) entry.client_id = printable_ascii(*principal.oauth_client_id, 256);
   return entry;
 }
 

@@ -37,6 +37,7 @@ json audit_json(const storage::AuditRecord& record) {
           {"ip", text_or_null(record.ip)},
           {"user_agent", text_or_null(record.user_agent)},
           {"request_id", text_or_null(record.request_id)},
+          {"client_id", text_or_null(record.client_id)},
           {"created_at", timestamp_json(record.created_at)},
           {"updated_at", timestamp_json(record.updated_at)}};
 }
@@ -46,7 +47,8 @@ json audit_schema() {
   json time = {{"type", "string"}, {"format", "date-time"}};
   return {{"type", "object"},
           {"required", json::array({"id", "organization_id", "actor_type", "actor_id", "action", "target_type",
-                                    "target_id", "changes", "ip", "user_agent", "request_id", "created_at"})},
+                                    "target_id", "changes", "ip", "user_agent", "request_id", "client_id",
+                                    "created_at"})},
           {"properties",
            {{"id", {{"type", "string"}}},
             {"organization_id", nullable_string},
@@ -61,6 +63,10 @@ json audit_schema() {
             {"ip", nullable_string},
             {"user_agent", nullable_string},
             {"request_id", nullable_string},
+            {"client_id",
+             {{"type", json::array({"string", "null"})},
+              {"description", "The OAuth client (an access token's client_id) the change was made through; null for "
+                              "API keys and session tokens"}}},
             {"created_at", time},
             {"updated_at", time}}}};
 }

@@ -14,7 +14,8 @@ namespace {
 constexpr Query kInsertAuditLog{
     "insert_audit_log",
     "INSERT INTO audit_logs (id, organization_id, actor_type, actor_id, action, target_type, target_id, changes, ip, "
-    "user_agent, request_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"};
+    "user_agent, request_id, created_at, updated_at, client_id) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)"};
 constexpr Query kCountAuditLogs{"count_audit_logs", "SELECT count(*) FROM audit_logs"};
 constexpr Query kAuditIdsFrom{"audit_ids_from", "SELECT id FROM audit_logs WHERE id >= $1 ORDER BY id LIMIT $2"};
 constexpr Query kLastAuditId{"last_audit_id", "SELECT max(id) FROM audit_logs"};
@@ -35,7 +36,7 @@ constexpr Query kRenumberAuditLogSqlite{"renumber_audit_log", "UPDATE audit_logs
 // filter's (column, id) index walked backwards; the other filters are checked on the rows it yields.
 #define MCP_AUDIT_SELECT                                                                                        \
   "SELECT id, organization_id, actor_type, actor_id, action, target_type, target_id, changes, ip, user_agent, " \
-  "request_id, created_at, updated_at FROM audit_logs WHERE id >= $5 AND id < $6 "
+  "request_id, created_at, updated_at, client_id FROM audit_logs WHERE id >= $5 AND id < $6 "
 #define MCP_AUDIT_ORGANIZATION_ANY "AND (CAST($1 AS TEXT) IS NULL OR organization_id = $1) "
 #define MCP_AUDIT_ACTOR_ANY "AND (CAST($2 AS TEXT) IS NULL OR actor_id = $2) "
 #define MCP_AUDIT_ACTION_ANY "AND (CAST($3 AS TEXT) IS NULL OR action = $3) "
@@ -111,6 +112,7 @@ AuditRecord audit_from(const Row& row) {
   record.request_id = row.opt_text(10);
   record.created_at = row.int64(11);
   record.updated_at = row.int64(12);
+  record.client_id = row.opt_text(13);
   return record;
 }
 }  // namespace
@@ -128,7 +130,8 @@ void insert_audit_log(Session& session, const AuditEntry& entry) {
                     opt(entry.ip),
                     opt(entry.user_agent),
                     opt(entry.request_id),
-                    util::now_ms()};
+                    util::now_ms(),
+                    opt(entry.client_id)};
   session.execute(kInsertAuditLog, params);
   session.audit_ids_written.push_back(std::move(id));
 }

@@ -22,6 +22,7 @@ struct AuditEntry {
   std::optional<std::string> ip;
   std::optional<std::string> user_agent;
   std::optional<std::string> request_id;
+  std::optional<std::string> client_id;  // the OAuth client of an access token; none for keys and session tokens
 };
 
 // Inserts one audit row, with an id that may still change before the transaction commits.
@@ -46,6 +47,7 @@ struct AuditRecord {
   std::optional<std::string> ip;
   std::optional<std::string> user_agent;
   std::optional<std::string> request_id;
+  std::optional<std::string> client_id;
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };

@@ -331,6 +331,7 @@ describe('schema parity: SQLite and PostgreSQL end with the same schema', { skip
       // From schema/0002_clerk.sql: columns added by ALTER TABLE land on both engines alike.
       assert.equal(model.get('column sessions.clerk_status'), 'text null default=none', `${name} sessions.clerk_status`);
       assert.equal(model.get('column organization_services.tool_policy'), 'text null default=none', `${name} tool_policy (0003)`);
+      assert.equal(model.get('column audit_logs.client_id'), 'text null default=none', `${name} audit_logs.client_id (0003)`);
       assert.equal(model.get('unique organization_services (organization_id, mcp_server_id)'), 'present', `${name} composite unique`);
       assert.equal(model.get('unique webhook_events (svix_id)'), 'present', `${name} unique svix_id`);
       assert.equal(model.get('foreign-key sessions (organization_id) -> organizations (id)'),

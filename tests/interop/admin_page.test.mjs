@@ -283,15 +283,22 @@ describe(`admin page in headless Chromium (${ENGINE})`, () => {
       await openOrganization(page, 'Acme Inc');
       await page.fill('#enable-server', slug);
       await page.fill('#enable-config', '{"team":"page"}');
+      await page.fill('#enable-tool-policy', '{"deny":["delete_*"]}');
       await page.click('#enable-service-form button[type="submit"]');
       await page.waitForSelector(`table[data-list="services"] tbody tr >> text=Disable ${slug}`);
       const services = (await api.call('GET', `/api/v1/organizations/${acme.id}/services`)).json.data;
       const service = services.find((entry) => entry.mcp_server.slug === slug);
       assert.equal(service.enabled, true);
       assert.deepEqual(service.config, { team: 'page' });
+      assert.deepEqual(service.tool_policy, { allow: [], deny: ['delete_*'], require_method_headers: false });
+      await page.waitForSelector(`table[data-list="services"] tbody tr >> text=deny delete_*`);
       const allowed = await gateway();
       assert.equal(allowed.status, 200, allowed.text);
       assert.deepEqual(allowed.json.config, { team: 'page' });
+      const toolDenied = await api.call('GET', `/api/v1/gateway/authorize?server=${slug}`,
+        { token: memberKey, headers: { 'Mcp-Method': 'tools/call', 'Mcp-Name': 'delete_repo' } });
+      assert.equal(toolDenied.status, 403, 'the policy set in the page holds at the gateway');
+      await page.fill('#enable-tool-policy', '');
 
       await page.getByRole('button', { name: `Disable ${slug}` }).click();
       await page.waitForSelector(`table[data-list="services"] tbody tr >> text=Enable ${slug}`);

@@ -68,7 +68,7 @@ after(async () => { await api.close(); });
 
 // Every row of the table, newest first, as the API should show them.
 function tableRows() {
-  const rows = query(api.file, 'SELECT id, organization_id, actor_type, actor_id, action, target_type, target_id, changes, ip, user_agent, request_id, created_at FROM audit_logs');
+  const rows = query(api.file, 'SELECT id, organization_id, actor_type, actor_id, action, target_type, target_id, changes, ip, user_agent, request_id, client_id, created_at FROM audit_logs');
   return rows.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 
@@ -99,8 +99,8 @@ test('a row: every column, changes as an object, times in ISO-8601, no secret an
   const table = new Map(tableRows().map((row) => [row.id, row]));
   assert.ok(answer.json.data.length >= 30, `${answer.json.data.length} rows`);
   for (const row of answer.json.data) {
-    assert.deepEqual(Object.keys(row).sort(), ['action', 'actor_id', 'actor_type', 'changes', 'created_at', 'id', 'ip',
-      'organization_id', 'request_id', 'target_id', 'target_type', 'updated_at', 'user_agent']);
+    assert.deepEqual(Object.keys(row).sort(), ['action', 'actor_id', 'actor_type', 'changes', 'client_id', 'created_at', 'id',
+      'ip', 'organization_id', 'request_id', 'target_id', 'target_type', 'updated_at', 'user_agent']);
     const stored = table.get(row.id);
     assert.ok(stored, row.id);
     assert.equal(row.created_at, iso(stored.created_at));
@@ -108,7 +108,7 @@ test('a row: every column, changes as an object, times in ISO-8601, no secret an
     assert.equal(row.updated_at, row.created_at);
     assert.equal(typeof row.changes, 'object');
     assert.deepEqual(row.changes, JSON.parse(stored.changes));
-    for (const field of ['organization_id', 'actor_type', 'actor_id', 'action', 'target_type', 'target_id', 'ip', 'user_agent', 'request_id']) {
+    for (const field of ['organization_id', 'actor_type', 'actor_id', 'action', 'target_type', 'target_id', 'ip', 'user_agent', 'request_id', 'client_id']) {
       assert.equal(row[field], stored[field], field);
     }
     assert.match(row.action, /^[a-z_]+\.[a-z_]+$/);

@@ -158,7 +158,7 @@ test('a token for a user not synced (or deleted) → 401', async () => {
   assert.equal((await api.call('GET', '/api/v1/sessions', { token: dora })).status, 200);
   const gone = await api.post(api.nextSvixId(), userDeleted(userId('dora'), { timestamp: Date.now() }));
   assert.equal(gone.status, 200, gone.text);
-  expect401(await api.call('GET', '/api/v1/sessions', { token: dora }), dora, /not known/, 'deleted user');
+  expect401(await api.call('GET', '/api/v1/sessions', { token: dora }), dora, /user has been deleted/, 'deleted user');
 });
 
 test('no credential or a non-Bearer one → 401 with WWW-Authenticate: Bearer', async () => {

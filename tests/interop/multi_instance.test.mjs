@@ -517,11 +517,11 @@ describe('several instances on one PostgreSQL schema', { skip: SKIP, timeout: 30
         failures.push(`trial ${trial} (schema ${schema}): ${r.reason.message.split('\n').slice(0, 2).join(' | ')}`);
       }
       const status = run(['migrate', 'status', '--database', schemaUrl(schema)]);
-      if (status.status !== 0 || !/^applied {2}0001_init {2}/m.test(status.stdout) || !/^applied {2}0002_clerk {2}/m.test(status.stdout) || !/^applied {2}0003_tool_policy {2}/m.test(status.stdout) || !/^3 applied, 0 pending, 0 drifted$/m.test(status.stdout)) {
+      if (status.status !== 0 || !/^applied {2}0001_init {2}/m.test(status.stdout) || !/^applied {2}0002_clerk {2}/m.test(status.stdout) || !/^applied {2}0003_mcp_authorization {2}/m.test(status.stdout) || !/^3 applied, 0 pending, 0 drifted$/m.test(status.stdout)) {
         failures.push(`trial ${trial}: migrate status exited ${status.status}:\n${status.stdout}${status.stderr}`);
       }
       const rows = psqlJson(schema, "SELECT json_agg(name) FROM schema_migrations");
-      if (JSON.stringify(rows) !== '["0001_init","0002_clerk","0003_tool_policy"]') failures.push(`trial ${trial}: schema_migrations holds ${JSON.stringify(rows)}`);
+      if (JSON.stringify(rows) !== '["0001_init","0002_clerk","0003_mcp_authorization"]') failures.push(`trial ${trial}: schema_migrations holds ${JSON.stringify(rows)}`);
     }
     assert.equal(failures.length, 0, `${STARTUP_TRIALS} trials of 3 simultaneous starts:\n${failures.join('\n')}`);
   });

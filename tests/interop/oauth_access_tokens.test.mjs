@@ -115,6 +115,21 @@ describe('OAuth access tokens', () => {
     assert.equal(forPlatform.status, 200, forPlatform.text);
   });
 
+  test('a change made through the admin API with an access token records its client_id in the audit trail', async () => {
+    const gamma = await api.tenant('oauthgamma', [{ name: 'olga', role: 'org:admin' }]);
+    const token = await accessToken(api, 'olga', { aud: PUBLIC, claims: { client_id: 'cursor_desktop', o: { id: gamma.orgClerkId, rol: 'admin', slg: 'oauthgamma' }, v: 2 } });
+    const enabled = await request(api.baseUrl, 'PUT', `/api/v1/organizations/${gamma.id}/services/github`, { token, body: { config: { via: 'oauth' } } });
+    assert.equal(enabled.status, 200, enabled.text);
+    const rows = (await api.call('GET', `/api/v1/audit-logs?target_id=${enabled.json.id}`)).json.data;
+    assert.equal(rows.length, 1, JSON.stringify(rows));
+    assert.equal(rows[0].action, 'organization_service.enabled');
+    assert.equal(rows[0].actor_type, 'user');
+    assert.equal(rows[0].client_id, 'cursor_desktop');
+    // A key's or a session token's change has none.
+    const keyed = (await api.call('GET', '/api/v1/audit-logs?limit=5')).json.data.filter((row) => row.actor_type === 'api_key');
+    for (const row of keyed) assert.equal(row.client_id, null);
+  });
+
   test('a session token is still a session token: no audience needed, its session decides', async () => {
     const session = await api.token('olga', { org: { id: acme.orgClerkId, role: 'org:member' } });
     const response = await authorize(api, session);

@@ -1,5 +1,5 @@
 // A database of today (as migrations 0001 and 0002 left it, with data) upgraded in place by
-// schema/0003_tool_policy.sql, on both engines (MCP_ADMIN_TEST_ENGINE=postgres): `migrate status`
+// schema/0003_mcp_authorization.sql (tool policies, the audit trail's client_id), on both engines (MCP_ADMIN_TEST_ENGINE=postgres): `migrate status`
 // says what is pending, `migrate` applies it, nothing is lost, and the new column works through the
 // admin API and the gateway.
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { exec, query } from './db_state.mjs';
 const ORG_KEY = 'mcp_sk_upgradeAcmeKey000000000000000000000000000000';
 const ROOT_KEY = 'mcp_sk_upgradeRootKey000000000000000000000000000000';
 
-test('0003_tool_policy upgrades a database of 0002 with data in place; the policy then works', async (t) => {
+test('0003_mcp_authorization upgrades a database of 0002 with data in place; the policy then works', async (t) => {
   const tmp = tempDir('mcp-admin-upgrade-');
   t.after(() => tmp.cleanup());
   const file = path.join(tmp.dir, 'upgrade.db');
@@ -28,10 +28,11 @@ test('0003_tool_policy upgrades a database of 0002 with data in place; the polic
   await server.stop();
 
   // Back to what 0002 left: no tool_policy column, 0003 not recorded.
-  exec(file, "ALTER TABLE organization_services DROP COLUMN tool_policy; DELETE FROM schema_migrations WHERE name = '0003_tool_policy';");
+  exec(file, 'ALTER TABLE organization_services DROP COLUMN tool_policy; ALTER TABLE audit_logs DROP COLUMN client_id; ' +
+    "DELETE FROM schema_migrations WHERE name = '0003_mcp_authorization';");
   const pending = run(['migrate', 'status', '--database', database]);
   assert.equal(pending.status, 1, pending.stdout + pending.stderr);
-  assert.match(pending.stdout, /^pending {2}0003_tool_policy$/m);
+  assert.match(pending.stdout, /^pending {2}0003_mcp_authorization$/m);
   assert.match(pending.stdout, /^2 applied, 1 pending, 0 drifted$/m);
 
   const migrated = run(['migrate', '--database', database]);
@@ -42,6 +43,8 @@ test('0003_tool_policy upgrades a database of 0002 with data in place; the polic
   const [service] = query(file, 'SELECT config, tool_policy FROM organization_services');
   assert.deepEqual(JSON.parse(service.config), { repo: 'upgrade/app' }, 'the row is kept as it was');
   assert.equal(service.tool_policy, null, 'the default policy');
+  const audit = query(file, "SELECT action, client_id FROM audit_logs WHERE action = 'fixture.loaded'");
+  assert.deepEqual(audit, [{ action: 'fixture.loaded', client_id: null }], 'audit rows kept, with no client');
 
   server = await startServer({ args: ['--port', '0', '--database', database] });
   t.after(() => server.stop());
