@@ -3,7 +3,7 @@
 // README "Gateway authorization"). On every MCP request's path: its own handler (not api_handler), answered
 // from app::GatewayAuthorizer's decision cache when it can.
 //
-//   200 allowed: X-MCP-Organization (absent for a platform-admin key), X-MCP-User (users only),
+//   200 allowed: X-MCP-Organization (absent for a platform-admin key), X-MCP-User (session and access tokens),
 //       X-MCP-Role, X-MCP-Server; body {"allowed":true,"organization_id","user_id","role","server","config"}
 //   400 no server named (neither ?server= nor a /mcp/SLUG/… or /orgs/ORG/mcp/SLUG/… forwarded URI), a malformed one,
 //       forwarded-URI headers that disagree, or a ?server= that names another server than the
@@ -116,14 +116,21 @@ std::optional<domain::McpRequestFacts> requested_mcp_call(const Request& req, Re
 }
 
 // The 200 body, with the method and name decided on when the request named them.
+// On every gateway request: built by appending to the cached body, not through a JSON tree.
 std::string allowed_body(const std::string& body, const domain::McpRequestFacts& call) {
   if (!call.mcp_method && !call.mcp_name) return body;
-  nlohmann::json echo = nlohmann::json::object();
-  echo["method"] = call.mcp_method ? nlohmann::json(*call.mcp_method) : nlohmann::json(nullptr);
-  echo["name"] = call.mcp_name ? nlohmann::json(*call.mcp_name) : nlohmann::json(nullptr);
-  std::string members = echo.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  // body is a serialized object: splice the members in before its closing brace.
-  return body.substr(0, body.size() - 1) + "," + members.substr(1);
+  auto value = [](const std::optional<std::string>& text) {
+    return text ? nlohmann::json(*text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                : std::string("null");
+  };
+  // body is a serialized object: the members go in before its closing brace.
+  std::string out;
+  out.reserve(body.size() + 32 + call.mcp_method.value_or("").size() + call.mcp_name.value_or("").size());
+  out.append(body, 0, body.size() - 1);
+  out.append(",\"method\":").append(value(call.mcp_method));
+  out.append(",\"name\":").append(value(call.mcp_name));
+  out.push_back('}');
+  return out;
 }
 
 nlohmann::json response_schema() {
@@ -166,7 +173,7 @@ void add_gateway_routes(Router& router, app::App& app) {
   doc.error_statuses = {400, 503};
   doc.response_headers = {
       {"X-MCP-Organization", "The organization's internal id; absent for a platform-admin key", false},
-      {"X-MCP-User", "The user's internal id; only when the credential is a user's (a Clerk session token)", false},
+      {"X-MCP-User", "The user's internal id; only when the credential is a user's (a Clerk session or access token)", false},
       {"X-MCP-Role", "PLATFORM_ADMIN, ADMIN, MEMBER or VIEWER (a VIEWER only discovers: its tool calls are 403)"},
       {"X-MCP-Server", "The MCP server's slug"},
   };

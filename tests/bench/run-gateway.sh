@@ -4,9 +4,11 @@
 #      info as JSON to a file, as deployed); set up through the admin API: an organization, the
 #      `github` service enabled with a config, a MEMBER key;
 #   2. wrk, BENCH_CONNECTIONS keep-alive connections and BENCH_WRK_THREADS threads, BENCH_DURATION
-#      seconds a run, alternating GET /api/health and GET /api/v1/gateway/authorize?server=github
-#      (Authorization: Bearer <the MEMBER key>) for BENCH_ROUNDS rounds after a 1 s warm-up each:
-#      req/s and p99 (wrk --latency), medians and the ratios gateway / health;
+#      seconds a run, alternating GET /api/health, GET /api/v1/gateway/authorize?server=github
+#      (Authorization: Bearer <the MEMBER key>) and the same with an OAuth access token (at+jwt,
+#      signed here with a fresh RSA key the server is given) naming a tool call (Mcp-Method,
+#      Mcp-Name) that the service's 50-glob tool policy is checked against, for BENCH_ROUNDS rounds
+#      after a 1 s warm-up each: req/s and p99 (wrk --latency), medians and the ratios to health;
 #   3. no database write per request: fsync/fdatasync/pwrite64 calls of the server counted with
 #      strace during a BENCH_CHECK_SECONDS wrk run of each endpoint (counts only: strace slows the
 #      server), and the key's usage_count (written by the once-a-second usage flush) against the
@@ -91,7 +93,18 @@ json_field() {
 
 bootstrap="mcp_sk_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
 db="$work/gateway.db"
+# The OAuth side: a key pair standing in for Clerk's, the user and the membership the token is for.
+public_url=http://localhost
+issuer=https://clerk.bench.test
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/jwt.key" 2>/dev/null
+openssl pkey -in "$work/jwt.key" -pubout -out "$work/jwt.pub"
+cat >"$work/world.json" <<'JSON'
+{"organizations": [{"clerk_id": "org_bench", "name": "Bench Org", "slug": "bench-org"}],
+ "users": [{"clerk_id": "user_bench", "email": "bench@bench.test"}],
+ "memberships": [{"organization": "org_bench", "user": "user_bench", "role": "MEMBER"}]}
+JSON
 LOG_LEVEL=info LOG_FORMAT=json "$binary" serve --port 0 --database "file:$db" --seed --bootstrap-key "$bootstrap" \
+  --fixture "$work/world.json" --jwt-key "$(cat "$work/jwt.pub")" --public-url "$public_url" --clerk-issuer "$issuer" \
   >"$work/serve.stdout" 2>"$work/requests.log" &
 server_pid=$!
 pids+=("$server_pid")
@@ -117,21 +130,45 @@ api() {
   cat "$work/api.body"
 }
 
-org_id=$(api POST /api/v1/organizations '{"name":"Bench Org","slug":"bench-org"}' | json_field id)
-api PUT "/api/v1/organizations/$org_id/services/github" '{"config":{"repository":"bench/widgets","read_only":true}}' >/dev/null
+org_id=$(api GET /api/v1/organizations/org_bench | json_field id)
+# 50 globs: 25 deny (none matches), 25 allow with the one that matches last.
+policy=$(node -e 'const deny = [], allow = [];
+  for (let i = 0; i < 25; i += 1) deny.push(`danger_${i}_*`);
+  for (let i = 0; i < 24; i += 1) allow.push(`tool_${i}_*`);
+  allow.push("search_*");
+  console.log(JSON.stringify({ allow, deny }));')
+api PUT "/api/v1/organizations/$org_id/services/github" \
+  "{\"config\":{\"repository\":\"bench/widgets\",\"read_only\":true},\"tool_policy\":$policy}" >/dev/null
 created=$(api POST "/api/v1/organizations/$org_id/api-keys" '{"name":"bench gateway","role":"MEMBER"}')
 key_id=$(json_field id <<<"$created")
 member_key=$(json_field key <<<"$created")
 gateway_path="/api/v1/gateway/authorize?server=github"
 check=$(curl -sS -o /dev/null -w '%{http_code}' "$url$gateway_path" -H "Authorization: Bearer $member_key")
 [ "$check" = 200 ] || { echo "run-gateway: the gateway answered $check for the MEMBER key" >&2; exit 1; }
+# An access token as Clerk issues them to MCP clients, signed with jose (tests/interop's copy).
+[ -d "$top/tests/interop/node_modules/jose" ] || (cd "$top/tests/interop" && npm ci --silent --no-audit --no-fund)
+access_token=$(NODE_PATH="$top/tests/interop/node_modules" node -e '
+  const { SignJWT, importPKCS8 } = require("jose");
+  const [keyFile, iss, aud] = process.argv.slice(1);
+  importPKCS8(require("fs").readFileSync(keyFile, "utf8"), "RS256").then((key) => new SignJWT({ client_id: "bench_client", scope: "profile email" })
+    .setProtectedHeader({ alg: "RS256", typ: "at+jwt", kid: "bench" }).setSubject("user_bench").setIssuer(iss)
+    .setAudience(aud).setIssuedAt().setExpirationTime("2h").sign(key)).then((t) => console.log(t));
+' -- "$work/jwt.key" "$issuer" "$public_url/mcp/github")
+oauth_headers=(-H "Authorization: Bearer $access_token" -H "Mcp-Method: tools/call" -H "Mcp-Name: search_code")
+check=$(curl -sS -o "$work/oauth.check" -w '%{http_code}' "$url$gateway_path" "${oauth_headers[@]}")
+[ "$check" = 200 ] || { echo "run-gateway: the gateway answered $check for the access token: $(cat "$work/oauth.check")" >&2; exit 1; }
+check=$(curl -sS -o /dev/null -w '%{http_code}' "$url$gateway_path" -H "Authorization: Bearer $access_token" \
+  -H "Mcp-Method: tools/call" -H "Mcp-Name: delete_everything")
+[ "$check" = 403 ] || { echo "run-gateway: a tool outside the policy answered $check, not 403" >&2; exit 1; }
 
-# wrk_run NAME OUT [seconds]: one wrk run against the endpoint NAME (health | gateway).
+# wrk_run NAME OUT [seconds]: one wrk run against the endpoint NAME (health | gateway | oauth).
 wrk_run() {
   local name=$1 out=$2 seconds=${3:-$duration}
   if [ "$name" = gateway ]; then
     wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" --latency -H "Authorization: Bearer $member_key" \
       "$url$gateway_path" >"$out"
+  elif [ "$name" = oauth ]; then
+    wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" --latency "${oauth_headers[@]}" "$url$gateway_path" >"$out"
   else
     wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" --latency "$url/api/health" >"$out"
   fi
@@ -167,11 +204,12 @@ count_gateway() { gateway_answers=$(( gateway_answers + $(requests_of "$1") )); 
 wrk_run health "$work/warm.health" 1
 wrk_run gateway "$work/warm.gateway" 1
 count_gateway "$work/warm.gateway"
+wrk_run oauth "$work/warm.oauth" 1
 
 declare -A rps_list p50_list p99_list
 echo "== runs"
 for round in $(seq "$rounds"); do
-  for name in health gateway; do
+  for name in health gateway oauth; do
     out="$work/wrk.$name.$round"
     wrk_run "$name" "$out"
     [ "$name" = gateway ] && count_gateway "$out"
@@ -217,6 +255,9 @@ health_p99=$(median_of <<<"${p99_list[health]}")
 gateway_p99=$(median_of <<<"${p99_list[gateway]}")
 health_p50=$(median_of <<<"${p50_list[health]}")
 gateway_p50=$(median_of <<<"${p50_list[gateway]}")
+oauth_rps=$(median_of <<<"${rps_list[oauth]}")
+oauth_p50=$(median_of <<<"${p50_list[oauth]}")
+oauth_p99=$(median_of <<<"${p99_list[oauth]}")
 
 echo "== summary (medians of $rounds rounds; each run's figures above)"
 printf '%-44s %s\n' "health req/s (runs)" "$health_rps (${rps_list[health]% })"
@@ -225,6 +266,10 @@ printf '%-44s %s\n' "req/s ratio gateway / health" "$(ratio "$gateway_rps" "$hea
 printf '%-44s %s\n' "p50 ms health / gateway" "$health_p50 / $gateway_p50"
 printf '%-44s %s\n' "p99 ms health / gateway (runs)" "$health_p99 / $gateway_p99 (${p99_list[health]% }; ${p99_list[gateway]% })"
 printf '%-44s %s\n' "p99 ratio gateway / health" "$(ratio "$gateway_p99" "$health_p99")   (target <= 1.25)"
+printf '%-44s %s\n' "oauth+policy req/s (runs)" "$oauth_rps (${rps_list[oauth]% })"
+printf '%-44s %s\n' "req/s ratio oauth+policy / health" "$(ratio "$oauth_rps" "$health_rps")   (target >= 0.90)"
+printf '%-44s %s\n' "p50 / p99 ms oauth+policy (p99 runs)" "$oauth_p50 / $oauth_p99 (${p99_list[oauth]% })"
+printf '%-44s %s\n' "p99 ratio oauth+policy / health" "$(ratio "$oauth_p99" "$health_p99")   (target <= 1.25)"
 if [ "$write_check" = 1 ]; then
   printf '%-44s %s\n' "check run, health: answers / fsyncs / pwrites" "$health_check_requests / $health_syncs / $health_pwrites"
   printf '%-44s %s\n' "check run, gateway: answers / fsyncs / pwrites" "$gateway_check_requests / $gateway_syncs / $gateway_pwrites"
