@@ -159,7 +159,8 @@ void create_or_update_session(ApiRequest& r) {
 
   if (is_user) {
     if (!principal.clerk_session_id) {
-      throw ApiError(400, "The session token has no session id (sid): there is no session to create or update.");
+      throw ApiError(400, "The token has no session id (sid): there is no session to create or update (an OAuth access "
+                          "token belongs to an MCP client, not to a Clerk session).");
     }
     if (change.clerk_session_id && *change.clerk_session_id != *principal.clerk_session_id) {
       throw ApiError(403, "A Clerk user creates or updates only the session of their own token.");

@@ -12,25 +12,39 @@
 // and the same rows with Clerk session tokens (signed by jose, v1 org claims) of ada (ADMIN of A),
 // bob (MEMBER), cyd (VIEWER) and gus (ADMIN of B): the status of the key of the same role, except
 // where a user differs by design (sessions are a user's own) — those cells are written out with the
-// route file that documents the rule. A revoked ADMIN key and an expired ADMIN token must answer
-// every row exactly as no credential does.
+// route file that documents the rule. Then again with OAuth access tokens (at+jwt, v2 org claims)
+// of the same four users, as Clerk issues them to MCP clients: oada, obob, ocyd, ogus answer as
+// that user's session token unless a row says otherwise (audience: the platform, <public>, on the
+// admin API; <public>/mcp/{server} on the gateway rows). A revoked ADMIN key and an expired ADMIN
+// token must answer every row exactly as no credential does.
 //
 // Mutating cells get fresh targets (a fresh user, member, MCP server, service, key, session or
 // organization per cell), so one cell's success never changes another's expected status. Every
 // non-2xx answer must be problem JSON. All mismatches are printed at once, as a table.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { startApiServer } from './api_harness.mjs';
 import { orgId, userCreated, userId } from './clerk_payloads.mjs';
 import { ENGINE } from './db_state.mjs';
 
 const KEY_COLUMNS = ['platform', 'admin', 'member', 'viewer', 'none', 'foreign'];
 const TOKEN_COLUMNS = ['ada', 'bob', 'cyd', 'gus'];
+const OAUTH_COLUMNS = ['oada', 'obob', 'ocyd', 'ogus'];
+// The user behind an OAuth column.
+const OAUTH_USER = { oada: 'ada', obob: 'bob', ocyd: 'cyd', ogus: 'gus' };
+const PUBLIC = 'https://mcp.example.com';
+const ISSUER = 'https://clerk.example.test';
+const GATEWAY_ROUTE = 'GET /api/v1/gateway/authorize';
 // Credentials that are no credential at all: they answer as `none` on every row.
 const DEAD_COLUMNS = ['revoked', 'expired'];
 // A user's column answers as the key column of the same role unless the row says otherwise.
-const SAME_ROLE = { ada: 'admin', bob: 'member', cyd: 'viewer', gus: 'foreign' };
-const ROLE_OF = { admin: 'ADMIN', member: 'MEMBER', viewer: 'VIEWER', ada: 'ADMIN', bob: 'MEMBER', cyd: 'VIEWER', gus: 'ADMIN' };
+const SAME_ROLE = { ada: 'admin', bob: 'member', cyd: 'viewer', gus: 'foreign', oada: 'admin', obob: 'member', ocyd: 'viewer', ogus: 'foreign' };
+const ROLE_OF = {
+  admin: 'ADMIN', member: 'MEMBER', viewer: 'VIEWER', ada: 'ADMIN', bob: 'MEMBER', cyd: 'VIEWER', gus: 'ADMIN',
+  oada: 'ADMIN', obob: 'MEMBER', ocyd: 'VIEWER', ogus: 'ADMIN',
+};
 const CONCURRENCY = 8;
 
 const SESSIONS_FILE = 'src/http/routes_sessions.cpp';
@@ -80,11 +94,11 @@ function rows(ctx) {
     { route: 'GET /assets/{file}', label: 'no such asset', public: true, expect: [404, 404, 404, 404, 404, 404], path: () => '/assets/nope.js' },
     { route: 'GET /api/health', public: true, expect: [200, 200, 200, 200, 200, 200] },
     { route: 'GET /api/webhooks/test', public: true, expect: [200, 200, 200, 200, 200, 200] },
-    // OAuth metadata is public; this server has no MCP_ADMIN_PUBLIC_URL, so there is none (404 for
-    // everyone alike). The configured case is tests/interop/oauth_metadata.test.mjs.
-    { route: 'GET /.well-known/oauth-protected-resource', public: true, expect: [404, 404, 404, 404, 404, 404] },
-    { route: 'GET /.well-known/oauth-protected-resource/mcp/{server}', public: true, expect: [404, 404, 404, 404, 404, 404], path: () => '/.well-known/oauth-protected-resource/mcp/github' },
-    { route: 'GET /.well-known/oauth-protected-resource/orgs/{org}/mcp/{server}', public: true, expect: [404, 404, 404, 404, 404, 404], path: () => '/.well-known/oauth-protected-resource/orgs/acme/mcp/github' },
+    // OAuth metadata is public (this server has a public URL and an issuer: access tokens are one of
+    // the columns); the same for every credential. Its settings: tests/interop/oauth_metadata.test.mjs.
+    { route: 'GET /.well-known/oauth-protected-resource', public: true, expect: [200, 200, 200, 200, 200, 200] },
+    { route: 'GET /.well-known/oauth-protected-resource/mcp/{server}', public: true, expect: [200, 200, 200, 200, 200, 200], path: () => '/.well-known/oauth-protected-resource/mcp/github' },
+    { route: 'GET /.well-known/oauth-protected-resource/orgs/{org}/mcp/{server}', public: true, expect: [200, 200, 200, 200, 200, 200], path: () => '/.well-known/oauth-protected-resource/orgs/acme/mcp/github' },
     { route: 'GET /api/openapi.json', public: true, expect: [200, 200, 200, 200, 200, 200] },
     { route: 'GET /metrics', public: true, expect: [200, 200, 200, 200, 200, 200] },
     {
@@ -251,13 +265,16 @@ function rows(ctx) {
     },
     {
       route: 'POST /api/v1/sessions', label: 'for dan, a member of A', expect: [201, 201, 403, 403, 401, 404],
-      users: { ada: 403, bob: 403, cyd: 403 },
-      notes: { ada: `a Clerk user creates or updates only their own session (${SESSIONS_FILE})`, bob: 'idem', cyd: 'idem', gus: 'dan is a user of A: for B he does not exist (model: 404)' },
+      users: { ada: 403, bob: 403, cyd: 403, oada: 400, obob: 400, ocyd: 400, ogus: 400 },
+      notes: {
+        ada: `a Clerk user creates or updates only their own session (${SESSIONS_FILE})`, bob: 'idem', cyd: 'idem', gus: 'dan is a user of A: for B he does not exist (model: 404)',
+        oada: `an access token has no sid: no session of its own to create or update (${SESSIONS_FILE}, create_or_update_session)`, obob: 'idem', ocyd: 'idem', ogus: 'idem',
+      },
       prepare: () => ({ body: { user_id: users.dan.clerk } }),
     },
     {
       route: 'POST /api/v1/sessions', label: "the token's own (fresh sid)", expect: [null, null, null, null, 401, null],
-      users: { ada: 201, bob: 201, cyd: 201, gus: 201 },
+      users: { ada: 201, bob: 201, cyd: 201, gus: 201, oada: null, obob: null, ocyd: null, ogus: null },
       notes: { ada: `Clerk users upsert their own session by the token's sid (${SESSIONS_FILE})` },
       prepare: async (cell) => ({ body: {}, token: cell.user ? await ctx.tokenFor(cell.user, { sid: `sess_matrix_${cell.user}_${n()}` }) : undefined }),
     },
@@ -325,6 +342,7 @@ function cellsOf(row, columns) {
     if (KEY_COLUMNS.includes(column)) expected = row.expect[KEY_COLUMNS.indexOf(column)];
     else if (DEAD_COLUMNS.includes(column)) expected = row.expect[KEY_COLUMNS.indexOf('none')];
     else if (row.users && column in row.users) expected = row.users[column];
+    else if (row.users && OAUTH_USER[column] in row.users) expected = row.users[OAUTH_USER[column]];
     else expected = row.expect[KEY_COLUMNS.indexOf(SAME_ROLE[column])];
     return { column, expected, note: row.notes?.[column] };
   }).filter((cell) => cell.expected !== null);
@@ -357,7 +375,7 @@ describe(`authorization matrix (${ENGINE})`, () => {
   let documented;  // "METHOD /pattern" → the OpenAPI operation
 
   before(async () => {
-    api = await startApiServer();
+    api = await startApiServer({ args: ['--public-url', PUBLIC, '--clerk-issuer', ISSUER] });
     const A = await api.tenant('acme', [
       { name: 'ada', role: 'org:admin' }, { name: 'bob', role: 'org:member' }, { name: 'cyd', role: 'org:viewer' }, { name: 'dan', role: 'org:member' },
     ]);
@@ -382,8 +400,19 @@ describe(`authorization matrix (${ENGINE})`, () => {
     // A token of `name` acting in `org` (default: their tenant) with their role there.
     ctx.tokenFor = (name, { org, sid } = {}) => api.token(name, {
       org: { id: (org ?? tenantOf[name]).clerk_id ?? (org ?? tenantOf[name]).orgClerkId, role: `org:${ROLE_OF[name].toLowerCase()}`, slug: 'x' },
-      exp, ...(sid ? { sid } : {}),
+      exp, claims: { iss: ISSUER }, ...(sid ? { sid } : {}),
     });
+    // An OAuth access token of `name` for `aud`, naming `org` (default: their tenant) as Clerk's
+    // v2 claims do; no sid: an access token belongs to an MCP client, not to a browser session.
+    ctx.accessFor = (name, { org, aud = PUBLIC } = {}) => {
+      const organization = org ?? tenantOf[name];
+      return new SignJWT({
+        client_id: 'matrix_client', scope: 'profile email', jti: randomUUID(), v: 2,
+        o: { id: organization.clerk_id ?? organization.orgClerkId, rol: ROLE_OF[name].toLowerCase(), slg: 'x' },
+      }).setProtectedHeader({ alg: 'RS256', kid: api.keys.kid, typ: 'at+jwt' })
+        .setSubject(userId(name)).setIssuer(ISSUER).setAudience(aud).setIssuedAt().setExpirationTime(exp)
+        .sign(api.keys.privateKey);
+    };
     ctx.credentials = {
       platform: api.bootstrapKey,
       admin: (await api.apiKey(A.id, 'ADMIN')).key,
@@ -393,24 +422,31 @@ describe(`authorization matrix (${ENGINE})`, () => {
       foreign: (await api.apiKey(B.id, 'ADMIN')).key,
     };
     for (const name of TOKEN_COLUMNS) ctx.credentials[name] = await ctx.tokenFor(name);
+    for (const column of OAUTH_COLUMNS) ctx.credentials[column] = await ctx.accessFor(OAUTH_USER[column]);
     const revoked = await api.apiKey(A.id, 'ADMIN');
     await ctx.platform('DELETE', `/api/v1/organizations/${A.id}/api-keys/${revoked.id}`, undefined, 204);
     ctx.credentials.revoked = revoked.key;
     const now = Math.floor(Date.now() / 1000);
-    ctx.credentials.expired = await api.token('ada', { org: { id: A.orgClerkId, role: 'org:admin' }, iat: now - 1200, exp: now - 600 });
-    ctx.organizationOf = { platform: null, admin: A.id, member: A.id, viewer: A.id, none: null, foreign: B.id, ada: A.id, bob: A.id, cyd: A.id, gus: B.id };
+    ctx.credentials.expired = await api.token('ada', { org: { id: A.orgClerkId, role: 'org:admin' }, iat: now - 1200, exp: now - 600, claims: { iss: ISSUER } });
+    ctx.organizationOf = {
+      platform: null, admin: A.id, member: A.id, viewer: A.id, none: null, foreign: B.id, ada: A.id, bob: A.id, cyd: A.id, gus: B.id,
+      oada: A.id, obob: A.id, ocyd: A.id, ogus: B.id,
+    };
     // The cell's kind of credential, made in organization `org` (for cells whose target is a fresh
     // organization): a key of the column's role, or the column's user added with that role.
     ctx.credentialIn = async (cell, org) => {
-      if (['platform', 'none', 'foreign', 'gus', ...DEAD_COLUMNS].includes(cell.column)) return cell.credential;
+      if (['platform', 'none', 'foreign', 'gus', 'ogus', ...DEAD_COLUMNS].includes(cell.column)) return cell.credential;
       if (!cell.user) return (await api.apiKey(org.id, ROLE_OF[cell.column])).key;
       await ctx.platform('POST', `/api/v1/organizations/${org.id}/members`, { user_id: users[cell.user].clerk, role: ROLE_OF[cell.column] }, 201);
-      return ctx.tokenFor(cell.user, { org });
+      return OAUTH_USER[cell.column] ? ctx.accessFor(cell.user, { org }) : ctx.tokenFor(cell.user, { org });
     };
     // The MCP server the gateway rows ask about: the first active seed server, enabled for A only.
     const servers = (await ctx.platform('GET', '/api/v1/mcp-servers?limit=200', undefined, 200)).json.data;
     ctx.gatewaySlug = servers.find((server) => server.is_active).slug;
     await ctx.platform('PUT', `/api/v1/organizations/${A.id}/services/${ctx.gatewaySlug}`, { config: { matrix: true } }, 200);
+    // The gateway rows: access tokens whose audience is that server's resource.
+    ctx.gatewayAccess = {};
+    for (const column of OAUTH_COLUMNS) ctx.gatewayAccess[column] = await ctx.accessFor(OAUTH_USER[column], { aud: `${PUBLIC}/mcp/${ctx.gatewaySlug}` });
     // Sessions in both organizations, so that a list that leaks has something to leak.
     for (const [who, org] of [['dan', A.id], ['bob', A.id], ['gus', B.id]]) {
       await ctx.platform('POST', '/api/v1/sessions', { user_id: users[who].clerk, organization_id: org }, 201);
@@ -456,9 +492,9 @@ describe(`authorization matrix (${ENGINE})`, () => {
       for (const cell of cellsOf(row, columns)) {
         cells.push({
           row, ...cell,
-          credential: ctx.credentials[cell.column],
+          credential: row.route === GATEWAY_ROUTE && OAUTH_USER[cell.column] ? ctx.gatewayAccess[cell.column] : ctx.credentials[cell.column],
           organization: ctx.organizationOf[cell.column],
-          user: TOKEN_COLUMNS.includes(cell.column) ? cell.column : undefined,
+          user: TOKEN_COLUMNS.includes(cell.column) ? cell.column : OAUTH_USER[cell.column],
         });
       }
     }
@@ -518,6 +554,10 @@ describe(`authorization matrix (${ENGINE})`, () => {
 
   test('Clerk session tokens: ada (ADMIN), bob (MEMBER), cyd (VIEWER) of A, gus (ADMIN of B)', async (t) => {
     await runMatrix(t, TOKEN_COLUMNS);
+  });
+
+  test('OAuth access tokens (at+jwt): oada (ADMIN), obob (MEMBER), ocyd (VIEWER) of A, ogus (ADMIN of B)', async (t) => {
+    await runMatrix(t, OAUTH_COLUMNS);
   });
 
   test('a revoked ADMIN key and an expired ADMIN token answer as no credential', async (t) => {
