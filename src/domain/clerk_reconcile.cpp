@@ -85,11 +85,14 @@ ClerkReconciler::ClerkReconciler(storage::Database& db, RoleMap roles, ClerkDire
 
 namespace {
 
-// One object of a page, in its own savepoint. On PostgreSQL (READ COMMITTED) a webhook on another
-// connection may create the same Clerk id between our look-up and our insert: the unique key then
-// refuses ours. Only this object is undone and applied again; it now finds the row and applies as
-// an update. Retrying the whole page instead could meet a new such insert on every attempt.
-int apply_object(Session& session, const std::function<int()>& apply) {
+// One object of a page. On PostgreSQL (READ COMMITTED) a webhook on another connection may create
+// the same Clerk id between our look-up and our insert: the unique key then refuses ours, and the
+// page is rolled back. Its next attempts are `careful`: each object in its own savepoint, so that
+// only that object is undone and applied again (it now finds the row and applies as an update);
+// retrying the whole page could meet a new such insert on every attempt. The first attempt goes
+// without: two round trips an object (SAVEPOINT, RELEASE) that a page without a race never needs.
+int apply_object(Session& session, bool careful, const std::function<int()>& apply) {
+  if (!careful) return apply();
   constexpr int kAttempts = 3;
   for (int attempt = 1;; ++attempt) {
     try {
@@ -102,14 +105,15 @@ int apply_object(Session& session, const std::function<int()>& apply) {
   }
 }
 
-// One page (or one batch of prunes) in one transaction: retried whole when a deadlock broke it
-// (or a unique key refused an object three times over).
-void write_page(storage::Database& db, bool dry_run, const std::function<void(Session&)>& fn) {
+// One page (or one batch of prunes) in one transaction: retried whole when a deadlock broke it or
+// a unique key refused an object (from then on carefully, see apply_object).
+void write_page(storage::Database& db, bool dry_run, const std::function<void(Session&, bool careful)>& fn) {
   constexpr int kAttempts = 5;
+  bool careful = false;
   for (int attempt = 1;; ++attempt) {
     try {
       db.write([&](Session& session) {
-        fn(session);
+        fn(session, careful);
         if (dry_run) throw DryRunRollback{};
       });
       return;
@@ -117,6 +121,7 @@ void write_page(storage::Database& db, bool dry_run, const std::function<void(Se
       return;
     } catch (const storage::UniqueViolation&) {
       if (attempt == kAttempts) throw;
+      careful = true;
     } catch (const storage::Conflict&) {
       if (attempt == kAttempts) throw;
       std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
@@ -166,12 +171,12 @@ ReconcileReport ClerkReconciler::run(const ReconcileOptions& options) {
       int64_t applied = 0, unchanged = 0, changes = 0;
       std::vector<std::string> lines;
       int64_t now = util::now_ms();
-      write_page(db_, options.dry_run, [&](Session& session) {
+      write_page(db_, options.dry_run, [&](Session& session, bool careful) {
         applied = unchanged = changes = 0;  // a retried page counts afresh
         lines.clear();
         for (const ClerkEvent& event : events) {
           std::vector<std::string> actions;
-          int made = apply_object(session, [&] {
+          int made = apply_object(session, careful, [&] {
             actions.clear();
             return apply_clerk_event(session, roles_, sync_actor(), event, now,
                                      options.on_would_change ? &actions : nullptr);
@@ -216,12 +221,12 @@ ReconcileReport ClerkReconciler::run(const ReconcileOptions& options) {
     int64_t changes = 0;
     std::vector<std::string> lines;
     int64_t now = util::now_ms();
-    write_page(db_, options.dry_run, [&](Session& session) {
+    write_page(db_, options.dry_run, [&](Session& session, bool careful) {
       changes = 0;
       lines.clear();
       for (const ClerkEvent& event : deletions) {
         std::vector<std::string> actions;
-        changes += apply_object(session, [&] {
+        changes += apply_object(session, careful, [&] {
           actions.clear();
           return apply_clerk_event(session, roles_, sync_actor(), event, now, &actions);
         });
@@ -230,7 +235,7 @@ ReconcileReport ClerkReconciler::run(const ReconcileOptions& options) {
       }
       for (const std::string& clerk_id : memberships) {
         std::vector<std::string> actions;
-        changes += apply_object(session, [&] {
+        changes += apply_object(session, careful, [&] {
           actions.clear();
           return delete_clerk_membership(session, roles_, sync_actor(), clerk_id, now, &actions);
         });
