@@ -1,5 +1,6 @@
 #include "storage/identity_store.h"
 
+#include "storage/advisory_lock_keys.h"
 #include "util/ids.h"
 #include "util/json_limits.h"
 #include "util/time.h"
@@ -94,8 +95,8 @@ constexpr Query kSoftDeleteMembershipsOfUser{
 
 // PostgreSQL only (SQLite has one writer and no FOR SHARE).
 constexpr Query kLockUserForShare{"lock_user_for_share", "SELECT id FROM users WHERE id = $1 FOR SHARE"};
-// Engine-specific (PostgreSQL only). The key is the migration lock's plus one.
-constexpr Query kLockSlugHandOver{"lock_slug_hand_over", "SELECT pg_advisory_xact_lock(7268461924)"};
+// Engine-specific (PostgreSQL only); the key is a parameter (storage/advisory_lock_keys.h).
+constexpr Query kLockSlugHandOver{"lock_slug_hand_over", "SELECT pg_advisory_xact_lock($1)"};
 constexpr Query kLockOrganizationForShare{"lock_organization_for_share",
                                           "SELECT id FROM organizations WHERE id = $1 FOR SHARE"};
 constexpr Query kRevokeApiKeysOfOrganization{
@@ -365,7 +366,8 @@ std::vector<std::string> soft_delete_memberships_of_user(Session& session, const
 
 void lock_slug_hand_over(Session& session) {
   if (session.engine() != Engine::Postgres) return;  // engine-specific: SQLite's writes never run concurrently
-  session.query(kLockSlugHandOver);
+  Value params[] = {advisory_lock::kSlugHandOver};
+  session.query(kLockSlugHandOver, params);
 }
 
 void lock_membership_parents(Session& session, const std::string& organization_id, const std::string& user_id) {

@@ -14,7 +14,7 @@ import {
 } from './clerk_payloads.mjs';
 import { startClerkStandin } from './clerk_backend_standin.mjs';
 import { world } from './clerk_world.mjs';
-import { PSQL, auditRows, count, dumpDatabase, fullState, query } from './db_state.mjs';
+import { auditRows, count, dumpDatabase, fullState, openTransaction, query, waitsOn } from './db_state.mjs';
 import { expectOutcome, startWebhookServer } from './harness.mjs';
 
 after(() => agent.destroy());
@@ -216,34 +216,6 @@ test('a sync racing webhooks ends in the state the newest updated_at of each obj
   }
 });
 
-// A psql session holding a transaction open (PostgreSQL only): `statements` run in it at once,
-// `commit()` ends it. `pid` is its backend, as pg_blocking_pids() names it.
-async function openTransaction(file, statements) {
-  const url = new URL(mapDatabaseUrl(`file:${file}`));
-  const schema = url.searchParams.get('schema');
-  url.searchParams.delete('schema');
-  const child = spawn(PSQL, [url.toString(), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'],
-    { env: { ...process.env, PGOPTIONS: `-c search_path=${schema}` }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => { err += chunk; });
-  const ready = new Promise((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      out += chunk;
-      const pid = out.match(/ready:(\d+)/);
-      if (pid) resolve(Number(pid[1]));
-    });
-    child.on('exit', (status) => reject(new Error(`psql exited (${status}): ${err}`)));
-  });
-  child.stdin.write(`BEGIN;\n${statements}\nSELECT 'ready:' || pg_backend_pid();\n`);
-  const pid = await ready;
-  return {
-    pid,
-    commit: () => child.stdin.end('COMMIT;\n'),
-    kill: () => child.kill('SIGKILL'),
-  };
-}
-
 test('on PostgreSQL, webhooks creating the users a sync page is inserting cost that page nothing', {
   skip: ENGINE !== 'postgres' && 'a race between writer connections: PostgreSQL only (SQLite has one writer)',
 }, async (t) => {
@@ -343,9 +315,7 @@ test('audit rows a sync page wrote before another instance\'s later ones sort af
   let finished = null;
   running.then((result) => { finished = result; });
   const deadline = Date.now() + 60000;
-  const waiting = () => query(file, "SELECT pg_blocking_pids(pid) AS blockers FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-    .some((w) => w.blockers.includes(writer.pid));
-  while (!finished && !waiting() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (!finished && !waitsOn(file, writer.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(finished, null, 'the sync waited on the held user');
 
   // Meanwhile the server commits a change, and a client tailing the trail reads it as the newest.

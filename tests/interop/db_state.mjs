@@ -18,7 +18,7 @@
 // look at it. A table this file does not know yet is dumped whole, less id and the times above.
 //
 // Every function takes the database as the SQLite file path the test gave the server.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { ENGINE as FIXTURE_ENGINE, mapDatabaseUrl } from '../integration/fixture.mjs';
 
 export const ENGINE = FIXTURE_ENGINE ?? 'sqlite';
@@ -52,6 +52,38 @@ function runClient(file, sql, { json }) {
   }
   if (result.status !== 0) throw new Error(`${ENGINE} client failed (${result.status}): ${result.stderr}\nSQL: ${sql}`);
   return result.stdout;
+}
+
+// A psql session holding a transaction open (PostgreSQL only): `statements` run in it at once,
+// `commit()` ends it. `pid` is its backend, as pg_blocking_pids() names it.
+export async function openTransaction(file, statements) {
+  const where = locate(file);
+  const child = spawn(PSQL, [where.url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'],
+    { env: { ...process.env, PGOPTIONS: `-c search_path=${where.schema}` }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => { err += chunk; });
+  const ready = new Promise((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk;
+      const pid = out.match(/ready:(\d+)/);
+      if (pid) resolve(Number(pid[1]));
+    });
+    child.on('exit', (status) => reject(new Error(`psql exited (${status}): ${err}`)));
+  });
+  child.stdin.write(`BEGIN;\n${statements}\nSELECT 'ready:' || pg_backend_pid();\n`);
+  const pid = await ready;
+  return {
+    pid,
+    commit: () => child.stdin.end('COMMIT;\n'),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+// Whether some backend waits on a lock that backend `pid` holds (PostgreSQL only).
+export function waitsOn(file, pid) {
+  return query(file, "SELECT pg_blocking_pids(pid) AS blockers FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    .some((w) => w.blockers.includes(pid));
 }
 
 // Runs one SELECT; resolves to its rows, as objects.

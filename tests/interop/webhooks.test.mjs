@@ -3,13 +3,14 @@
 // Each test starts its own server on its own database file.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { logLines, run } from '../integration/fixture.mjs';
 import {
   FOREIGN_SECRET, SECRET, SECRET_2, T0, agent, emailCreated, envelope, googleAccount, membershipCreated,
   membershipDeleted, membershipId, membershipUpdated, orgId, organizationCreated, organizationDeleted,
   organizationUpdated, sign, userCreated, userDeleted, userId, userUpdated,
 } from './clerk_payloads.mjs';
-import { ENGINE, exec, query, webhookEvents } from './db_state.mjs';
+import { ENGINE, exec, openTransaction, query, waitsOn, webhookEvents } from './db_state.mjs';
 import { expectOutcome, row, startWebhookServer } from './harness.mjs';
 
 after(() => agent.destroy());
@@ -446,6 +447,36 @@ test('concurrent slug hand-over: the organization that renamed away keeps its ne
     }
     assert.deepEqual(lost, [], 'every organization holds the slug Clerk gave it');
   });
+
+// Found in CI on PostgreSQL (a convergence run answered 503): the slug hand-over and the commit
+// order of audited writes shared one advisory lock key, so a delivery that had handed over a slug
+// held every other writer's commit until its own end; with a row lock between them, a deadlock,
+// five times over. Each purpose has its own key now.
+test('a slug hand-over waiting on a row does not hold up another delivery\'s commit', {
+  skip: ENGINE !== 'postgres' && 'two writers in flight at once: PostgreSQL only (SQLite\'s write transactions exclude each other)',
+}, async (t) => {
+  const s = await serve(t);
+  expectOutcome(assert, await s.post('msg_h1', organizationCreated({ name: 'holder', slug: 'prized', createdAt: T(1) })), 'applied');
+  // Another writer (psql) holds the holder's row: the newer claimant's delivery takes the slug
+  // hand-over lock, then waits to release the holder's slug.
+  const writer = await openTransaction(s.file, `SELECT id FROM organizations WHERE clerk_id = '${orgId('holder')}' FOR UPDATE;`);
+  t.after(() => writer.kill());
+  const claim = s.post('msg_c1', organizationCreated({ name: 'claimant', slug: 'prized', createdAt: T(2) }));
+  const deadline = Date.now() + 30000;
+  while (!waitsOn(s.file, writer.pid) && Date.now() < deadline) await sleep(20);
+  assert.ok(waitsOn(s.file, writer.pid), 'the claim waits on the held row');
+
+  // Meanwhile an unrelated delivery, which writes an audit row, is applied and answered.
+  const other = s.post('msg_u1', userCreated({ name: 'ursula', email: 'ursula@example.com' }));
+  const answer = await Promise.race([other, sleep(15000).then(() => null)]);
+  assert.notEqual(answer, null, 'user.created was not answered while the claim waited');
+  expectOutcome(assert, answer, 'applied');
+
+  writer.commit();
+  expectOutcome(assert, await claim, 'applied');
+  const slugs = Object.fromEntries(s.dump().organizations.map((o) => [o.clerk_id, o.slug]));
+  assert.deepEqual(slugs, { [orgId('holder')]: null, [orgId('claimant')]: 'prized' });
+});
 
 // ---- roles -------------------------------------------------------------------------------------
 

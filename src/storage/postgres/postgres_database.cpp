@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "storage/advisory_lock_keys.h"
 #include "storage/errors.h"
 #include "storage/group_commit.h"
 #include "util/log.h"
@@ -184,13 +185,13 @@ class PgSession final : public Session {
 
   // Serialises migrators across instances sharing the database (released at commit).
   void lock_for_migration() override {
-    connection_.exec("SELECT pg_advisory_xact_lock(7268461923)", "migration lock");
+    connection_.exec(advisory_lock::lock_statement(advisory_lock::kMigration), "migration lock");
   }
 
   // Serialises the end of write transactions that wrote audit rows, across writers and instances
   // (released at commit, after the commit is visible).
   void lock_commit_order() override {
-    connection_.exec("SELECT pg_advisory_xact_lock(7268461924)", "commit order lock");
+    connection_.exec(advisory_lock::lock_statement(advisory_lock::kCommitOrder), "commit order lock");
   }
 
   void within_savepoint(const std::function<void()>& fn) override {
@@ -272,7 +273,7 @@ class PostgresDatabase final : public Database {
       // IF NOT EXISTS is not safe against a concurrent creator (instances starting together):
       // serialise the creators with the migrations' advisory lock.
       bootstrap.exec("BEGIN", "begin");
-      bootstrap.exec("SELECT pg_advisory_xact_lock(7268461923)", "schema lock");
+      bootstrap.exec(advisory_lock::lock_statement(advisory_lock::kMigration), "schema lock");
       bootstrap.exec("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(url_.postgres_schema), "create schema");
       bootstrap.commit();
     }
