@@ -6,6 +6,7 @@
 #include "app/config.h"
 #include "app/usage_recorder.h"
 #include "domain/api_key.h"
+#include "domain/audit_trail.h"
 #include "domain/clerk_event.h"
 #include "domain/jwt_verifier.h"
 #include "domain/protected_resource.h"
@@ -147,8 +148,8 @@ BootstrapKeyState ensure_bootstrap_key(storage::Database& db, const std::string&
     }
     storage::AuditEntry entry;
     entry.actor_type = "system";
-    entry.action = "api_key.created";
-    entry.target_type = "api_key";
+    entry.action = domain::audit_action::kApiKeyCreated;
+    entry.target_type = std::string(domain::audit_target::kApiKey);
     entry.target_id = key.id;
     entry.changes = {{"before", nullptr}, {"after", {{"name", key.name}, {"prefix", key.prefix}, {"platform", true}}}};
     storage::insert_audit_log(session, entry);

@@ -14,8 +14,8 @@
 #include "cli/api_key_actions.h"
 #include "cli/commands.h"
 #include "domain/api_key.h"
+#include "domain/audit_trail.h"
 #include "storage/api_key_store.h"
-#include "storage/audit_store.h"
 #include "storage/errors.h"
 #include "storage/identity_store.h"
 #include "storage/migrator.h"
@@ -59,17 +59,11 @@ const char* key_status(const storage::ApiKeyRecord& key, int64_t now_ms) {
   return "active";
 }
 
-storage::AuditEntry cli_audit(std::string action, const storage::ApiKeyRecord& key, json before, json after,
-                              std::string_view actor) {
-  storage::AuditEntry entry;
-  entry.organization_id = key.organization_id;
-  entry.actor_type = "system";
-  entry.actor_id = std::string(actor);
-  entry.action = std::move(action);
-  entry.target_type = "api_key";
-  entry.target_id = key.id;
-  entry.changes = {{"before", std::move(before)}, {"after", std::move(after)}};
-  return entry;
+// Records a change to `key` made by the CLI, as actor system / `actor`.
+void record_key_change(storage::Session& session, std::string_view action, const storage::ApiKeyRecord& key,
+                       json before, json after, std::string_view actor) {
+  domain::AuditTrail trail(session, domain::AuditActor{"system", std::string(actor), {}, {}, {}, {}});
+  trail.record(key.organization_id, action, domain::audit_target::kApiKey, key.id, std::move(before), std::move(after));
 }
 
 }  // namespace
@@ -94,7 +88,7 @@ MintedKey mint_api_key(storage::Database& db, const std::optional<storage::Organ
       return;
     }
     storage::insert_api_key(session, key);
-    storage::insert_audit_log(session, cli_audit("api_key.created", key, nullptr, key_json(key), actor));
+    record_key_change(session, domain::audit_action::kApiKeyCreated, key, nullptr, key_json(key), actor);
   });
   if (!live) throw CommandFailed("organization '" + organization->clerk_id + "' is deleted");
   return minted;
@@ -112,8 +106,8 @@ RevokedKey revoke_api_key(storage::Database& db, const std::string& id_or_prefix
     if (!storage::revoke_api_key(session, result.found->id, now)) return;
     storage::ApiKeyRecord after = *result.found;
     after.revoked_at = after.updated_at = now;
-    storage::insert_audit_log(session,
-                              cli_audit("api_key.revoked", *result.found, key_json(*result.found), key_json(after), actor));
+    record_key_change(session, domain::audit_action::kApiKeyRevoked, *result.found, key_json(*result.found),
+                      key_json(after), actor);
     result.revoked_now = true;
   });
   return result;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
-#include "storage/audit_store.h"
+#include "domain/audit_trail.h"
+#include "domain/organization_deletion.h"
+#include "domain/organization_slugs.h"
 #include "storage/identity_store.h"
 #include "storage/session_store.h"
 #include "util/log.h"
@@ -14,56 +16,21 @@ namespace {
 using nlohmann::json;
 using storage::Session;
 
-// What one application's changes share: who made them (the webhook by svix-id, or clerk-sync) and
-// a change count; optionally the actions, for a dry run's report.
+// What one application's changes share: the roles, and the trail that records them under one
+// actor (the webhook by svix-id, or clerk-sync) and counts them.
 struct ApplyContext {
   Session& session;
   const RoleMap& roles;
   const ClerkActor& actor;
-  std::vector<std::string>* actions = nullptr;
-  int changes = 0;
+  AuditTrail& trail;
 
-  void audit(const std::optional<std::string>& organization_id, const std::string& action,
-             const std::string& target_type, const std::string& target_id, json before, json after) {
-    storage::AuditEntry entry;
-    entry.organization_id = organization_id;
-    entry.actor_type = actor.type;
-    entry.actor_id = actor.id;
-    entry.action = action;
-    entry.target_type = target_type;
-    entry.target_id = target_id;
-    entry.changes = {{"before", std::move(before)}, {"after", std::move(after)}};
-    entry.request_id = actor.request_id;
-    storage::insert_audit_log(session, entry);
-    if (actions) actions->push_back(action);
-    ++changes;
+  void audit(const std::optional<std::string>& organization_id, std::string_view action, std::string_view target_type,
+             const std::string& target_id, json before, json after) {
+    trail.record(organization_id, action, target_type, target_id, std::move(before), std::move(after));
   }
 };
 
 json optional_json(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
-
-json describe(const storage::UserRecord& user) {
-  return {{"clerk_id", user.clerk_id},
-          {"email", optional_json(user.email)},
-          {"first_name", optional_json(user.first_name)},
-          {"last_name", optional_json(user.last_name)},
-          {"deleted", user.deleted_at.has_value()}};
-}
-
-json describe(const storage::OrganizationRecord& organization) {
-  return {{"clerk_id", organization.clerk_id},
-          {"name", organization.name},
-          {"slug", optional_json(organization.clerk_slug)},
-          {"deleted", organization.deleted_at.has_value()}};
-}
-
-json describe(const storage::MembershipRecord& membership) {
-  return {{"clerk_id", membership.clerk_id},
-          {"organization_id", membership.organization_id},
-          {"user_id", membership.user_id},
-          {"role", membership.role},
-          {"deleted", membership.deleted_at.has_value()}};
-}
 
 // Newer Clerk data wins; equal timestamps apply again (a replay of the same version changes nothing).
 bool is_stale(const std::optional<int64_t>& stored_updated_at, int64_t incoming_updated_at) {
@@ -77,47 +44,6 @@ std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t>
 }
 
 // ---- organizations ----------------------------------------------------------------------------
-
-// Among live organizations that Clerk says have `clerk_slug`, the one with the newest Clerk data
-// (then the smallest clerk id) holds it; deleted ones keep it (they are outside the unique index).
-// A function of the stored data alone, so every delivery order ends the same.
-// `acting_clerk_id` is the organization the delivery is about: its own audit row covers its slug.
-void resolve_slug(ApplyContext& ctx, const std::string& clerk_slug, const std::string& acting_clerk_id) {
-  // The claims are read after the lock: a concurrent hand-over has committed by then, and ours
-  // will be seen by the next one (READ COMMITTED reads each statement afresh).
-  storage::lock_slug_hand_over(ctx.session);
-  std::vector<storage::SlugClaim> claims = storage::find_slug_claims(ctx.session, clerk_slug);
-  const storage::SlugClaim* winner = nullptr;
-  for (const auto& claim : claims) {
-    if (claim.deleted) continue;
-    if (!winner) {
-      winner = &claim;
-      continue;
-    }
-    int64_t mine = claim.clerk_updated_at.value_or(-1), best = winner->clerk_updated_at.value_or(-1);
-    if (mine > best || (mine == best && claim.clerk_id < winner->clerk_id)) winner = &claim;
-  }
-  // Release first, then grant: the unique index is checked statement by statement. Each change
-  // of an organization's effective slug is audited as that organization's own change.
-  auto audit_slug = [&](const storage::SlugClaim& claim, const std::optional<std::string>& slug) {
-    if (claim.clerk_id == acting_clerk_id) return;
-    ctx.audit(claim.id, "organization.slug_changed", "organization", claim.id,
-              {{"clerk_id", claim.clerk_id}, {"slug", optional_json(claim.slug)}},
-              {{"clerk_id", claim.clerk_id}, {"slug", optional_json(slug)}});
-  };
-  for (const auto& claim : claims) {
-    if (!claim.deleted && &claim != winner && claim.slug == clerk_slug &&
-        storage::release_organization_slug(ctx.session, claim.id, clerk_slug)) {
-      audit_slug(claim, std::nullopt);
-    }
-  }
-  for (const auto& claim : claims) {
-    if ((claim.deleted || &claim == winner) && claim.slug != clerk_slug &&
-        storage::grant_organization_slug(ctx.session, claim.id, clerk_slug)) {
-      audit_slug(claim, clerk_slug);
-    }
-  }
-}
 
 storage::OrganizationRecord apply_organization(ApplyContext& ctx, const ClerkOrganizationData& data) {
   auto existing = storage::find_organization_by_clerk_id(ctx.session, data.clerk_id);
@@ -142,15 +68,15 @@ storage::OrganizationRecord apply_organization(ApplyContext& ctx, const ClerkOrg
     storage::insert_organization(ctx.session, next);
   }
   if (existing && existing->clerk_slug && existing->clerk_slug != next.clerk_slug) {
-    resolve_slug(ctx, *existing->clerk_slug, data.clerk_id);
+    resolve_slug(ctx.trail, *existing->clerk_slug, data.clerk_id);
   }
-  if (next.clerk_slug) resolve_slug(ctx, *next.clerk_slug, data.clerk_id);
-  ctx.audit(next.id, existing ? "organization.updated" : "organization.created", "organization", next.id,
-            existing ? describe(*existing) : json(nullptr), describe(next));
+  if (next.clerk_slug) resolve_slug(ctx.trail, *next.clerk_slug, data.clerk_id);
+  ctx.audit(next.id, existing ? audit_action::kOrganizationUpdated : audit_action::kOrganizationCreated, audit_target::kOrganization, next.id,
+            existing ? audit_view(*existing) : json(nullptr), audit_view(next));
   return *storage::find_organization_by_clerk_id(ctx.session, data.clerk_id);
 }
 
-void delete_organization(ApplyContext& ctx, const std::string& clerk_id, int64_t at) {
+void apply_organization_deletion(ApplyContext& ctx, const std::string& clerk_id, int64_t at) {
   auto organization = storage::find_organization_by_clerk_id(ctx.session, clerk_id);
   if (!organization) {
     // Deleted before we saw it: a tombstone, so that a late created/updated cannot make it live.
@@ -158,26 +84,11 @@ void delete_organization(ApplyContext& ctx, const std::string& clerk_id, int64_t
     tombstone.clerk_id = clerk_id;
     tombstone.deleted_at = at;
     storage::insert_organization(ctx.session, tombstone);
-    ctx.audit(tombstone.id, "organization.deleted", "organization", tombstone.id, nullptr, describe(tombstone));
+    ctx.audit(tombstone.id, audit_action::kOrganizationDeleted, audit_target::kOrganization, tombstone.id, nullptr,
+              audit_view(tombstone));
     return;
   }
-  if (storage::soft_delete_organization(ctx.session, organization->id, at)) {
-    auto after = *organization;
-    after.deleted_at = earliest(organization->deleted_at, at);
-    ctx.audit(organization->id, "organization.deleted", "organization", organization->id, describe(*organization),
-              describe(after));
-    if (organization->clerk_slug) resolve_slug(ctx, *organization->clerk_slug, clerk_id);
-  }
-  for (const auto& membership : storage::soft_delete_memberships_of_organization(ctx.session, organization->id, at)) {
-    ctx.audit(organization->id, "organization_membership.deleted", "organization_membership", membership, nullptr,
-              {{"reason", "organization deleted"}});
-  }
-  for (const auto& key : storage::revoke_api_keys_of_organization(ctx.session, organization->id, at)) {
-    ctx.audit(organization->id, "api_key.revoked", "api_key", key, nullptr, {{"reason", "organization deleted"}});
-  }
-  for (const auto& session_id : storage::end_sessions_of_organization(ctx.session, organization->id, at)) {
-    ctx.audit(organization->id, "session.revoked", "session", session_id, nullptr, {{"reason", "organization deleted"}});
-  }
+  delete_organization(ctx.trail, *organization, at);
 }
 
 // ---- users ------------------------------------------------------------------------------------
@@ -205,8 +116,8 @@ void apply_user(ApplyContext& ctx, const ClerkUserData& data) {
   } else {
     storage::insert_user(ctx.session, next);
   }
-  ctx.audit(std::nullopt, existing ? "user.updated" : "user.created", "user", next.id,
-            existing ? describe(*existing) : json(nullptr), describe(next));
+  ctx.audit(std::nullopt, existing ? audit_action::kUserUpdated : audit_action::kUserCreated, audit_target::kUser, next.id,
+            existing ? audit_view(*existing) : json(nullptr), audit_view(next));
 }
 
 // The user a membership names: created from its public_user_data when not seen yet; a later
@@ -220,7 +131,7 @@ storage::UserRecord ensure_user(ApplyContext& ctx, const ClerkPublicUserData& da
   user.last_name = data.last_name;
   user.image_url = data.image_url;
   storage::insert_user(ctx.session, user);
-  ctx.audit(std::nullopt, "user.created", "user", user.id, nullptr, describe(user));
+  ctx.audit(std::nullopt, audit_action::kUserCreated, audit_target::kUser, user.id, nullptr, audit_view(user));
   return user;
 }
 
@@ -231,20 +142,20 @@ void delete_user(ApplyContext& ctx, const std::string& clerk_id, int64_t at) {
     tombstone.clerk_id = clerk_id;
     tombstone.deleted_at = at;
     storage::insert_user(ctx.session, tombstone);
-    ctx.audit(std::nullopt, "user.deleted", "user", tombstone.id, nullptr, describe(tombstone));
+    ctx.audit(std::nullopt, audit_action::kUserDeleted, audit_target::kUser, tombstone.id, nullptr, audit_view(tombstone));
     return;
   }
   if (storage::soft_delete_user(ctx.session, user->id, at)) {
     auto after = *user;
     after.deleted_at = earliest(user->deleted_at, at);
-    ctx.audit(std::nullopt, "user.deleted", "user", user->id, describe(*user), describe(after));
+    ctx.audit(std::nullopt, audit_action::kUserDeleted, audit_target::kUser, user->id, audit_view(*user), audit_view(after));
   }
   for (const auto& membership : storage::soft_delete_memberships_of_user(ctx.session, user->id, at)) {
-    ctx.audit(std::nullopt, "organization_membership.deleted", "organization_membership", membership, nullptr,
+    ctx.audit(std::nullopt, audit_action::kMembershipDeleted, audit_target::kMembership, membership, nullptr,
               {{"reason", "user deleted"}});
   }
   for (const auto& session_id : storage::end_sessions_of_user(ctx.session, user->id, at)) {
-    ctx.audit(std::nullopt, "session.revoked", "session", session_id, nullptr, {{"reason", "user deleted"}});
+    ctx.audit(std::nullopt, audit_action::kSessionRevoked, audit_target::kSession, session_id, nullptr, {{"reason", "user deleted"}});
   }
 }
 
@@ -254,8 +165,8 @@ void soft_delete_membership(ApplyContext& ctx, const storage::MembershipRecord& 
   if (!storage::soft_delete_membership(ctx.session, existing.id, at)) return;
   auto after = existing;
   after.deleted_at = earliest(existing.deleted_at, at);
-  ctx.audit(existing.organization_id, "organization_membership.deleted", "organization_membership", existing.id,
-            describe(existing), describe(after));
+  ctx.audit(existing.organization_id, audit_action::kMembershipDeleted, audit_target::kMembership, existing.id,
+            audit_view(existing), audit_view(after));
 }
 
 void apply_membership(ApplyContext& ctx, const ClerkMembershipData& data, std::optional<int64_t> deleted_at) {
@@ -293,16 +204,16 @@ void apply_membership(ApplyContext& ctx, const ClerkMembershipData& data, std::o
           storage::soft_delete_membership(ctx.session, other->id, data.created_at);
           auto after = *other;
           after.deleted_at = data.created_at;
-          ctx.audit(organization.id, "organization_membership.deleted", "organization_membership", other->id,
-                    describe(*other), describe(after));
+          ctx.audit(organization.id, audit_action::kMembershipDeleted, audit_target::kMembership, other->id,
+                    audit_view(*other), audit_view(after));
         } else {
           next.deleted_at = other_created;
         }
       }
     }
     storage::insert_membership(ctx.session, next);
-    ctx.audit(organization.id, "organization_membership.created", "organization_membership", next.id, nullptr,
-              describe(next));
+    ctx.audit(organization.id, audit_action::kMembershipCreated, audit_target::kMembership, next.id, nullptr,
+              audit_view(next));
     return;
   }
 
@@ -315,8 +226,8 @@ void apply_membership(ApplyContext& ctx, const ClerkMembershipData& data, std::o
     next.clerk_created_at = data.created_at;
     next.clerk_updated_at = data.updated_at;
     if (storage::update_membership_data(ctx.session, next)) {
-      ctx.audit(organization.id, "organization_membership.updated", "organization_membership", next.id,
-                describe(*existing), describe(next));
+      ctx.audit(organization.id, audit_action::kMembershipUpdated, audit_target::kMembership, next.id,
+                audit_view(*existing), audit_view(next));
     }
   }
   if (deleted_at) soft_delete_membership(ctx, *existing, *deleted_at);
@@ -324,7 +235,7 @@ void apply_membership(ApplyContext& ctx, const ClerkMembershipData& data, std::o
 
 // ---- sessions ---------------------------------------------------------------------------------
 
-json describe(const storage::ClerkSessionState& state, const std::string& clerk_session_id) {
+json describe_session(const storage::ClerkSessionState& state, const std::string& clerk_session_id) {
   return {{"clerk_session_id", clerk_session_id},
           {"organization_id", optional_json(state.organization_id)},
           {"status", optional_json(state.clerk_status)},
@@ -358,8 +269,8 @@ void apply_session(ApplyContext& ctx, const ClerkSessionData& data) {
   }
   if (!existing) {
     if (storage::insert_clerk_session(ctx.session, data.clerk_id, next)) {
-      ctx.audit(next.organization_id, next.revoked_at ? "session.revoked" : "session.created", "session", next.id,
-                nullptr, describe(next, data.clerk_id));
+      ctx.audit(next.organization_id, next.revoked_at ? audit_action::kSessionRevoked : audit_action::kSessionCreated, audit_target::kSession, next.id,
+                nullptr, describe_session(next, data.clerk_id));
       return;
     }
     // Inserted by another instance meanwhile: apply over it.
@@ -376,36 +287,38 @@ void apply_session(ApplyContext& ctx, const ClerkSessionData& data) {
   }
   if (!storage::update_clerk_session(ctx.session, next)) return;
   bool ended_now = next.revoked_at && !existing->revoked_at;
-  ctx.audit(next.organization_id, ended_now ? "session.revoked" : "session.updated", "session", next.id,
-            describe(*existing, data.clerk_id), describe(next, data.clerk_id));
+  ctx.audit(next.organization_id, ended_now ? audit_action::kSessionRevoked : audit_action::kSessionUpdated, audit_target::kSession, next.id,
+            describe_session(*existing, data.clerk_id), describe_session(next, data.clerk_id));
 }
 
 }  // namespace
 
 int apply_clerk_event(Session& session, const RoleMap& roles, const ClerkActor& actor, const ClerkEvent& event,
                       int64_t fallback_timestamp, std::vector<std::string>* actions) {
-  ApplyContext ctx{session, roles, actor, actions};
+  AuditTrail trail(session, AuditActor{actor.type, actor.id, {}, {}, actor.request_id, {}}, actions);
+  ApplyContext ctx{session, roles, actor, trail};
   int64_t at = event.timestamp.value_or(fallback_timestamp);
   switch (event.kind) {
     case ClerkEventKind::UserUpserted: apply_user(ctx, event.user); break;
     case ClerkEventKind::UserDeleted: delete_user(ctx, event.deleted_id, at); break;
     case ClerkEventKind::OrganizationUpserted: apply_organization(ctx, event.organization); break;
-    case ClerkEventKind::OrganizationDeleted: delete_organization(ctx, event.deleted_id, at); break;
+    case ClerkEventKind::OrganizationDeleted: apply_organization_deletion(ctx, event.deleted_id, at); break;
     case ClerkEventKind::MembershipUpserted: apply_membership(ctx, event.membership, std::nullopt); break;
     case ClerkEventKind::MembershipDeleted: apply_membership(ctx, event.membership, at); break;
     case ClerkEventKind::SessionChanged: apply_session(ctx, event.session); break;
     case ClerkEventKind::Other: break;
   }
-  return ctx.changes;
+  return trail.changes();
 }
 
 int delete_clerk_membership(Session& session, const RoleMap& roles, const ClerkActor& actor,
                             const std::string& membership_clerk_id, int64_t at, std::vector<std::string>* actions) {
-  ApplyContext ctx{session, roles, actor, actions};
+  AuditTrail trail(session, AuditActor{actor.type, actor.id, {}, {}, actor.request_id, {}}, actions);
+  ApplyContext ctx{session, roles, actor, trail};
   if (auto existing = storage::find_membership_by_clerk_id(session, membership_clerk_id)) {
     soft_delete_membership(ctx, *existing, at);
   }
-  return ctx.changes;
+  return trail.changes();
 }
 
 }  // namespace mcp::domain

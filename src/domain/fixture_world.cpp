@@ -5,6 +5,7 @@
 #include <set>
 
 #include "domain/api_key.h"
+#include "domain/audit_trail.h"
 #include "storage/api_key_store.h"
 #include "storage/audit_store.h"
 #include "storage/identity_store.h"
@@ -354,8 +355,8 @@ FixtureLoadResult load_fixture_world(storage::Database& db, const FixtureWorld& 
       storage::AuditEntry audit;
       audit.actor_type = "system";
       audit.actor_id = "fixture";
-      audit.action = "fixture.loaded";
-      audit.target_type = "fixture";
+      audit.action = audit_action::kFixtureLoaded;
+      audit.target_type = std::string(audit_target::kFixture);
       audit.target_id = source;
       audit.changes = {{"before", nullptr},
                        {"after",

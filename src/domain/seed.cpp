@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "domain/audit_trail.h"
 #include "embedded/files.h"
 #include "storage/audit_store.h"
 #include "storage/mcp_server_store.h"
@@ -49,8 +50,8 @@ SeedResult run_seed(storage::Database& db) {
       storage::AuditEntry audit;
       audit.actor_type = "system";
       audit.actor_id = "seed";
-      audit.action = "mcp_server.created";
-      audit.target_type = "mcp_server";
+      audit.action = audit_action::kMcpServerCreated;
+      audit.target_type = std::string(audit_target::kMcpServer);
       audit.target_id = server.id;
       audit.changes = {{"before", nullptr},
                        {"after", {{"slug", server.slug}, {"name", server.name}, {"transport", server.transport}}}};

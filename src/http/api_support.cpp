@@ -325,22 +325,37 @@ std::string client_ip(const Request& req, const std::vector<std::string>& truste
   return address;
 }
 
-storage::AuditEntry ApiRequest::audit(std::string action, std::string target_type, std::string target_id,
+domain::AuditActor ApiRequest::audit_actor() const {
+  domain::AuditActor actor;
+  actor.type = principal.actor_type();
+  actor.id = principal.actor_id;
+  actor.ip = client_ip(ctx.req, app.config().trusted_proxies);
+  std::string user_agent = ctx.req.get_header_value("User-Agent");
+  if (!user_agent.empty()) actor.user_agent = printable_ascii(user_agent, 512);
+  actor.request_id = ctx.res.get_header_value("X-Request-Id");
+  if (principal.oauth_client_id) actor.client_id = printable_ascii(*principal.oauth_client_id, 256);
+  return actor;
+}
+
+storage::AuditEntry ApiRequest::audit(std::string_view action, std::string_view target_type, std::string target_id,
                                       std::optional<std::string> organization_id, nlohmann::json before,
                                       nlohmann::json after) const {
+  if (!domain::is_audit_action(action)) {
+    throw std::logic_error("audit action outside the vocabulary (domain/audit_trail.h): " + std::string(action));
+  }
+  domain::AuditActor actor = audit_actor();
   storage::AuditEntry entry;
   entry.organization_id = std::move(organization_id);
-  entry.actor_type = principal.actor_type();
-  entry.actor_id = principal.actor_id;
-  entry.action = std::move(action);
-  entry.target_type = std::move(target_type);
+  entry.actor_type = std::move(actor.type);
+  entry.actor_id = std::move(actor.id);
+  entry.action = action;
+  entry.target_type = std::string(target_type);
   entry.target_id = std::move(target_id);
   entry.changes = {{"before", std::move(before)}, {"after", std::move(after)}};
-  entry.ip = client_ip(ctx.req, app.config().trusted_proxies);
-  std::string user_agent = ctx.req.get_header_value("User-Agent");
-  if (!user_agent.empty()) entry.user_agent = printable_ascii(user_agent, 512);
-  entry.request_id = ctx.res.get_header_value("X-Request-Id");
-  if (principal.oauth_client_id) entry.client_id = printable_ascii(*principal.oauth_client_id, 256);
+  entry.ip = std::move(actor.ip);
+  entry.user_agent = std::move(actor.user_agent);
+  entry.request_id = std::move(actor.request_id);
+  entry.client_id = std::move(actor.client_id);
   return entry;
 }
 

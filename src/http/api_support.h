@@ -14,6 +14,7 @@
 
 #include "domain/principal.h"
 #include "http/router.h"
+#include "domain/audit_trail.h"
 #include "storage/audit_store.h"
 
 namespace mcp::app {
@@ -107,9 +108,12 @@ struct ApiRequest {
   int64_t now_ms;
 
   const std::string& param(const char* name) const { return ctx.params.find(name)->second; }
-  // An audit row of a change this request makes: actor, IP (X-Forwarded-For from trusted proxies
-  // only), user agent and request id filled in.
-  storage::AuditEntry audit(std::string action, std::string target_type, std::string target_id,
+  // Who makes this request's changes, as the audit trail records them: actor, IP
+  // (X-Forwarded-For from trusted proxies only), user agent, request id, OAuth client.
+  domain::AuditActor audit_actor() const;
+  // An audit row of a change this request makes, with audit_actor() filled in. The action is one of
+  // domain/audit_trail.h's (std::logic_error otherwise).
+  storage::AuditEntry audit(std::string_view action, std::string_view target_type, std::string target_id,
                             std::optional<std::string> organization_id, nlohmann::json before,
                             nlohmann::json after) const;
   // Sends a JSON body with the status.

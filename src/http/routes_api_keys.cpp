@@ -5,6 +5,7 @@
 // Platform keys (no organization) are made only by `mcp-admin apikey create --platform` or
 // MCP_ADMIN_BOOTSTRAP_KEY, never through the API.
 #include "app/app.h"
+#include "domain/audit_trail.h"
 #include "domain/api_key.h"
 #include "domain/authorization.h"
 #include "http/api_support.h"
@@ -135,7 +136,7 @@ void add_api_key_routes(Router& router, app::App& app) {
                         throw ApiError(404, kNoOrganization);  // deleted since it was read
                       }
                       storage::insert_api_key(session, key);
-                      storage::insert_audit_log(session, r.audit("api_key.created", "api_key", key.id, organization.id,
+                      storage::insert_audit_log(session, r.audit(domain::audit_action::kApiKeyCreated, domain::audit_target::kApiKey, key.id, organization.id,
                                                                  nullptr, api_key_json(key)));
                     });
                     json answer = api_key_json(key);
@@ -159,7 +160,7 @@ void add_api_key_routes(Router& router, app::App& app) {
                       storage::ApiKeyRecord revoked = *key;
                       revoked.revoked_at = revoked.updated_at = r.now_ms;
                       if (!storage::revoke_api_key(session, key->id, r.now_ms)) return;  // a concurrent revoke won
-                      storage::insert_audit_log(session, r.audit("api_key.revoked", "api_key", key->id, organization.id,
+                      storage::insert_audit_log(session, r.audit(domain::audit_action::kApiKeyRevoked, domain::audit_target::kApiKey, key->id, organization.id,
                                                                  api_key_json(*key), api_key_json(revoked)));
                     });
                     r.send_no_content();

@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "app/app.h"
+#include "domain/audit_trail.h"
 #include "domain/authorization.h"
 #include "http/api_support.h"
 #include "http/router.h"
@@ -42,6 +43,13 @@ json audit_json(const storage::AuditRecord& record) {
           {"updated_at", timestamp_json(record.updated_at)}};
 }
 
+// The audit vocabulary (domain/audit_trail.h), as the schema's and the filter's enum.
+json audit_actions_json() {
+  json actions = json::array();
+  for (std::string_view action : domain::kAuditActions) actions.push_back(action);
+  return actions;
+}
+
 json audit_schema() {
   json nullable_string = {{"type", json::array({"string", "null"})}};
   json time = {{"type", "string"}, {"format", "date-time"}};
@@ -56,7 +64,7 @@ json audit_schema() {
             {"actor_id",
              {{"type", json::array({"string", "null"})},
               {"description", "The user's or API key's id, the webhook delivery's svix-id; null for the system"}}},
-            {"action", {{"type", "string"}, {"description", "<thing>.<verb>, e.g. organization.created"}}},
+            {"action", {{"type", "string"}, {"enum", audit_actions_json()}, {"description", "<thing>.<verb>, one of the audit vocabulary"}}},
             {"target_type", nullable_string},
             {"target_id", nullable_string},
             {"changes", {{"type", "object"}, {"description", "{\"before\":…,\"after\":…}; never a secret"}}},
@@ -175,7 +183,7 @@ void add_audit_log_routes(Router& router, app::App& app) {
   doc.query = {{"organization_id", "string",
                 "Only this organization's rows (internal or Clerk id); an ADMIN may name only its own"},
                {"actor_id", "string", "Only rows by this actor (user id or Clerk id, API key id, svix-id)"},
-               {"action", "string", "Only this action, e.g. organization.created"},
+               {"action", "string", "Only this action (the row schema's `action` lists them), e.g. organization.created"},
                {"target_id", "string", "Only rows about this resource (internal id; Clerk ids accepted)"},
                {"since", "string", "ISO-8601: rows created at or after"},
                {"until", "string", "ISO-8601: rows created before"},

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "app/app.h"
+#include "domain/audit_trail.h"
 #include "domain/authorization.h"
 #include "http/api_support.h"
 #include "http/registry_json.h"
@@ -135,7 +136,7 @@ void add_mcp_server_routes(Router& router, app::App& app) {
                       r.app.database().write([&](storage::Session& session) {
                         if (storage::find_mcp_server_by_slug(session, server.slug)) throw_slug_taken(server.slug);
                         storage::insert_mcp_server(session, server);
-                        storage::insert_audit_log(session, r.audit("mcp_server.created", "mcp_server", server.id,
+                        storage::insert_audit_log(session, r.audit(domain::audit_action::kMcpServerCreated, domain::audit_target::kMcpServer, server.id,
                                                                    std::nullopt, nullptr, mcp_server_json(server)));
                       });
                     } catch (const storage::UniqueViolation&) {
@@ -184,7 +185,7 @@ void add_mcp_server_routes(Router& router, app::App& app) {
                           // updated_at doubles as the row's version: strictly increasing.
                           changed.updated_at = std::max(r.now_ms, current.updated_at + 1);
                           if (!storage::update_mcp_server(session, changed, current.updated_at)) continue;
-                          storage::insert_audit_log(session, r.audit("mcp_server.updated", "mcp_server", current.id,
+                          storage::insert_audit_log(session, r.audit(domain::audit_action::kMcpServerUpdated, domain::audit_target::kMcpServer, current.id,
                                                                      std::nullopt, std::move(before),
                                                                      mcp_server_json(changed)));
                           result = changed;
@@ -211,12 +212,12 @@ void add_mcp_server_routes(Router& router, app::App& app) {
                       for (const auto& service : storage::delete_services_of_server(session, server.id)) {
                         json before = service_json(service, server);
                         storage::insert_audit_log(session,
-                                                  r.audit("organization_service.disabled", "organization_service",
+                                                  r.audit(domain::audit_action::kServiceDisabled, domain::audit_target::kService,
                                                           service.id, service.organization_id, std::move(before),
                                                           nullptr));
                       }
                       if (!storage::delete_mcp_server(session, server.id)) throw ApiError(404, kNotFound);
-                      storage::insert_audit_log(session, r.audit("mcp_server.deleted", "mcp_server", server.id,
+                      storage::insert_audit_log(session, r.audit(domain::audit_action::kMcpServerDeleted, domain::audit_target::kMcpServer, server.id,
                                                                  std::nullopt, mcp_server_json(server), nullptr));
                     });
                     r.send_no_content();

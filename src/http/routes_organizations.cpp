@@ -4,7 +4,9 @@
 #include <algorithm>
 
 #include "app/app.h"
+#include "domain/audit_trail.h"
 #include "domain/authorization.h"
+#include "domain/organization_deletion.h"
 #include "http/api_support.h"
 #include "http/identity_json.h"
 #include "http/router.h"
@@ -136,7 +138,7 @@ void create_organization(ApiRequest& r) {
   auto created = storage::write_value(r.app.database(), [&](storage::Session& session) {
     storage::insert_organization(session, organization);
     auto stored = *storage::find_organization(session, organization.id);
-    storage::insert_audit_log(session, r.audit("organization.created", "organization", stored.id, stored.id, nullptr,
+    storage::insert_audit_log(session, r.audit(domain::audit_action::kOrganizationCreated, domain::audit_target::kOrganization, stored.id, stored.id, nullptr,
                                                organization_json(stored)));
     return stored;
   });
@@ -156,28 +158,22 @@ void update_organization(ApiRequest& r) {
   auto updated = storage::write_value(r.app.database(), [&](storage::Session& session) {
     if (!storage::update_organization_fields(session, next)) throw ApiError(404, kNoOrganization);
     auto stored = *storage::find_organization(session, next.id);
-    storage::insert_audit_log(session, r.audit("organization.updated", "organization", stored.id, stored.id,
+    storage::insert_audit_log(session, r.audit(domain::audit_action::kOrganizationUpdated, domain::audit_target::kOrganization, stored.id, stored.id,
                                                organization_json(current), organization_json(stored)));
     return stored;
   });
   r.send(200, organization_json(updated));
 }
 
-// Soft delete with the same cascade as Clerk's organization.deleted: memberships end, keys are
-// revoked, sessions in its context end.
+// Soft delete: the one cascade of an organization's deletion (domain/organization_deletion.h),
+// the same as Clerk's organization.deleted.
 void delete_organization(ApiRequest& r) {
   storage::OrganizationRecord current = authorized_organization(r, Permission::Platform);
   storage::write_value(r.app.database(), [&](storage::Session& session) {
-    if (!storage::soft_delete_organization(session, current.id, r.now_ms)) throw ApiError(404, kNoOrganization);
-    auto memberships = storage::soft_delete_memberships_of_organization(session, current.id, r.now_ms);
-    auto keys = storage::revoke_api_keys_of_organization(session, current.id, r.now_ms);
-    auto sessions = storage::end_sessions_of_organization(session, current.id, r.now_ms);
-    auto stored = *storage::find_organization(session, current.id);
-    json after = organization_json(stored);
-    after["cascade"] = {{"memberships_ended", memberships.size()}, {"api_keys_revoked", keys.size()},
-                        {"sessions_ended", sessions.size()}};
-    storage::insert_audit_log(session, r.audit("organization.deleted", "organization", current.id, current.id,
-                                               organization_json(current), after));
+    domain::AuditTrail trail(session, r.audit_actor());
+    if (!domain::delete_organization(trail, current, r.now_ms).organization_deleted) {
+      throw ApiError(404, kNoOrganization);
+    }
     return 0;
   });
   r.send_no_content();
@@ -225,7 +221,7 @@ void add_member(ApiRequest& r) {
     membership.role = role;
     storage::insert_membership(session, membership);
     auto stored = *storage::find_membership_by_clerk_id(session, membership.clerk_id);
-    storage::insert_audit_log(session, r.audit("membership.created", "membership", stored.id, organization.id, nullptr,
+    storage::insert_audit_log(session, r.audit(domain::audit_action::kMembershipCreated, domain::audit_target::kMembership, stored.id, organization.id, nullptr,
                                                membership_json(stored)));
     return std::make_pair(stored, *user);
   });
@@ -251,7 +247,7 @@ void update_member(ApiRequest& r) {
     auto [membership, user] = live_member(session, organization.id, r.param("user_id"));
     if (!storage::update_membership_role(session, membership.id, role)) throw ApiError(404, kNoMember);
     auto stored = *storage::find_membership_by_clerk_id(session, membership.clerk_id);
-    storage::insert_audit_log(session, r.audit("membership.updated", "membership", stored.id, organization.id,
+    storage::insert_audit_log(session, r.audit(domain::audit_action::kMembershipUpdated, domain::audit_target::kMembership, stored.id, organization.id,
                                                membership_json(membership), membership_json(stored)));
     return std::make_pair(stored, user);
   });
@@ -264,7 +260,7 @@ void remove_member(ApiRequest& r) {
     auto [membership, user] = live_member(session, organization.id, r.param("user_id"));
     if (!storage::soft_delete_membership(session, membership.id, r.now_ms)) throw ApiError(404, kNoMember);
     auto stored = *storage::find_membership_by_clerk_id(session, membership.clerk_id);
-    storage::insert_audit_log(session, r.audit("membership.deleted", "membership", stored.id, organization.id,
+    storage::insert_audit_log(session, r.audit(domain::audit_action::kMembershipDeleted, domain::audit_target::kMembership, stored.id, organization.id,
                                                membership_json(membership), membership_json(stored)));
     return 0;
   });

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "app/app.h"
+#include "domain/audit_trail.h"
 #include "domain/authorization.h"
 #include "domain/tool_policy.h"
 #include "http/api_support.h"
@@ -65,11 +66,11 @@ Target resolve(ApiRequest& r, domain::Permission permission, bool with_server) {
 }
 
 // enabled: from off (or no row) to on; disabled: from on (or no row) to off; otherwise updated.
-const char* action_for(const std::optional<storage::ServiceRecord>& before, const storage::ServiceRecord& after) {
+std::string_view action_for(const std::optional<storage::ServiceRecord>& before, const storage::ServiceRecord& after) {
   bool was_enabled = before && before->enabled;
-  if (after.enabled && (!before || !was_enabled)) return "organization_service.enabled";
-  if (!after.enabled && (!before || was_enabled)) return "organization_service.disabled";
-  return "organization_service.updated";
+  if (after.enabled && (!before || !was_enabled)) return domain::audit_action::kServiceEnabled;
+  if (!after.enabled && (!before || was_enabled)) return domain::audit_action::kServiceDisabled;
+  return domain::audit_action::kServiceUpdated;
 }
 
 }  // namespace
@@ -144,7 +145,7 @@ void add_service_routes(Router& router, app::App& app) {
                           continue;  // a concurrent PUT created it: apply this one on top
                         }
                         json before_json = before ? service_json(*before, server) : json(nullptr);
-                        storage::insert_audit_log(session, r.audit(action_for(before, after), "organization_service",
+                        storage::insert_audit_log(session, r.audit(action_for(before, after), domain::audit_target::kService,
                                                                    after.id, organization.id, std::move(before_json),
                                                                    service_json(after, server)));
                         result = after;
@@ -185,8 +186,8 @@ void add_service_routes(Router& router, app::App& app) {
                         after.enabled = false;
                         after.updated_at = std::max(r.now_ms, before->updated_at + 1);
                         if (!storage::update_service(session, after, before->updated_at)) continue;
-                        storage::insert_audit_log(session, r.audit("organization_service.disabled",
-                                                                   "organization_service", after.id, organization.id,
+                        storage::insert_audit_log(session, r.audit(domain::audit_action::kServiceDisabled,
+                                                                   domain::audit_target::kService, after.id, organization.id,
                                                                    service_json(*before, server),
                                                                    service_json(after, server)));
                         return;

@@ -15,6 +15,7 @@
 #include <cctype>
 
 #include "app/app.h"
+#include "domain/audit_trail.h"
 #include "domain/authorization.h"
 #include "http/api_support.h"
 #include "http/router.h"
@@ -230,7 +231,7 @@ void create_or_update_session(ApiRequest& r) {
       record.expires_at = expires_at;
       record.last_active_at = r.now_ms;
       if (storage::insert_session_if_absent(db, record)) {
-        storage::insert_audit_log(db, r.audit("session.created", "session", record.id, record.organization_id,
+        storage::insert_audit_log(db, r.audit(domain::audit_action::kSessionCreated, domain::audit_target::kSession, record.id, record.organization_id,
                                               nullptr, session_json(record)));
         return Upserted{record, true};
       }
@@ -254,7 +255,7 @@ void create_or_update_session(ApiRequest& r) {
     if (!storage::update_session(db, updated)) {
       throw ApiError(409, "This session has been revoked; a new Clerk session (sign in again) starts a new one.");
     }
-    storage::insert_audit_log(db, r.audit("session.updated", "session", updated.id,
+    storage::insert_audit_log(db, r.audit(domain::audit_action::kSessionUpdated, domain::audit_target::kSession, updated.id,
                                           audit_organization_of_update(existing->organization_id, updated.organization_id),
                                           session_json(*existing), session_json(updated)));
     return Upserted{updated, false};
@@ -328,7 +329,7 @@ void revoke_session(ApiRequest& r) {
       storage::SessionRecord after = *record;
       after.revoked_at = r.now_ms;
       after.updated_at = r.now_ms;
-      storage::insert_audit_log(db, r.audit("session.revoked", "session", record->id, record->organization_id,
+      storage::insert_audit_log(db, r.audit(domain::audit_action::kSessionRevoked, domain::audit_target::kSession, record->id, record->organization_id,
                                             session_json(*record), session_json(after)));
     }
     return changed;

@@ -3,8 +3,9 @@
 // the Prometheus text format with route patterns, never raw paths, as labels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ENGINE, startServer, tempDir } from './fixture.mjs';
 
 const OPERATION_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -18,6 +19,7 @@ const CONTRACT_PATHS = [
   '/api/v1/organizations/{id}/api-keys', '/api/v1/organizations/{id}/api-keys/{key_id}', '/api/v1/sessions',
   '/api/v1/sessions/{id}', '/api/v1/audit-logs', '/api/v1/gateway/authorize',
 ];
+const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
 const sqliteOnly = { skip: ENGINE !== 'sqlite' && 'SQLite file checks' };
 
 async function openapi(url) {
@@ -78,6 +80,23 @@ async function send(url, method, p) {
   try { body = JSON.parse(text); } catch { /* not JSON: not the router's problem */ }
   return { res, body };
 }
+
+test('the audit vocabulary: the audit row schema enumerates the actions, and the README\'s table lists exactly those', async () => {
+  const server = await startServer();
+  try {
+    const doc = await openapi(server.url);
+    const list = doc.paths['/api/v1/audit-logs'].get.responses['200'].content['application/json'].schema;
+    const actions = list.properties.data.items.properties.action.enum;
+    assert.ok(Array.isArray(actions) && actions.length > 10, 'the action enum');
+    assert.equal(new Set(actions).size, actions.length, 'no action twice');
+    for (const action of actions) assert.match(action, /^[a-z_]+\.[a-z_]+$/, 'an action is <thing>.<verb>');
+    const section = README.split('\n### Audit logs')[1].split('\n## ')[0];
+    const documented = [...section.matchAll(/^\| `([a-z_]+\.[a-z_]+)` \|/gm)].map((m) => m[1]);
+    assert.deepEqual([...documented].sort(), [...actions].sort(), 'README "Audit logs" lists every action, and only those');
+  } finally {
+    await server.stop();
+  }
+});
 
 test('GET /api/openapi.json is an OpenAPI 3.1 document, generated from the routes', async () => {
   const server = await startServer();

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectProblem, startApiServer } from './api_harness.mjs';
-import { orgId, userCreated, userId } from './clerk_payloads.mjs';
+import { orgId, organizationDeleted, userCreated, userId } from './clerk_payloads.mjs';
 import { query } from './db_state.mjs';
 
 describe('organizations, members and users', () => {
@@ -112,8 +112,11 @@ describe('organizations, members and users', () => {
     const removed = await api.call('DELETE', `/api/v1/organizations/${acme.id}/members/${userId('gus')}`);
     assert.equal(removed.status, 204, removed.text);
     expectProblem(assert, await api.call('DELETE', `/api/v1/organizations/${acme.id}/members/${userId('gus')}`), 404);
-    const actions = api.audit().filter((row) => row.action.startsWith('membership.') && row.actor_type === 'api_key').map((row) => row.action);
-    assert.deepEqual(actions.sort(), ['membership.created', 'membership.deleted', 'membership.updated']);
+    // The webhooks' vocabulary (one for every writer): organization_membership.*, on target type organization_membership.
+    const rows = api.audit().filter((row) => row.action.startsWith('organization_membership.') && row.actor_type === 'api_key');
+    assert.deepEqual(rows.map((row) => row.action).sort(),
+      ['organization_membership.created', 'organization_membership.deleted', 'organization_membership.updated']);
+    assert.deepEqual([...new Set(rows.map((row) => row.target_type))], ['organization_membership']);
   });
 
   test('users: the platform admin sees all, an organization key its members, a user themself', async () => {
@@ -191,6 +194,40 @@ describe('organizations, members and users', () => {
     assert.ok(again.json.deleted_at);
     const slugReused = await api.call('POST', '/api/v1/organizations', { body: { name: 'Reborn', slug: 'doomed' } });
     assert.equal(slugReused.status, 201, 'the slug is free again once deleted');
+  });
+
+  // One cascade, one audit story (domain/organization_deletion.h): the API's DELETE once wrote one
+  // row with counts, the webhook a row per membership, key and session.
+  test('an organization deleted through the API and one deleted by Clerk leave the same audit story', async () => {
+    const story = async (org) => {
+      const tenant = await api.tenant(org, [{ name: `${org}_a`, role: 'org:admin' }, { name: `${org}_m`, role: 'org:member' }]);
+      await api.apiKey(tenant.id, 'ADMIN');
+      await api.apiKey(tenant.id, 'VIEWER');
+      return tenant;
+    };
+    const viaApi = await story('deleted_by_api');
+    const viaClerk = await story('deleted_by_clerk');
+    const deleted = await api.call('DELETE', `/api/v1/organizations/${viaApi.id}`);
+    assert.equal(deleted.status, 204, deleted.text);
+    const webhook = await api.post(api.nextSvixId(), organizationDeleted(viaClerk.orgClerkId));
+    assert.equal(webhook.status, 200, webhook.text);
+
+    const told = (tenant) => api.audit()
+      .filter((row) => row.organization === tenant.orgClerkId && (row.action.endsWith('.deleted') || row.action.endsWith('.revoked')))
+      .map(({ action, target_type: targetType, changes }) => [action, targetType,
+        changes.before === null ? null : Object.keys(changes.before).sort(), changes.after?.reason ?? changes.after?.deleted].join(' '))
+      .sort();
+    const byApi = told(viaApi);
+    assert.deepEqual(byApi, [
+      'api_key.revoked api_key  organization deleted',
+      'api_key.revoked api_key  organization deleted',
+      'organization.deleted organization clerk_id,deleted,name,slug true',
+      'organization_membership.deleted organization_membership  organization deleted',
+      'organization_membership.deleted organization_membership  organization deleted',
+    ]);
+    assert.deepEqual(told(viaClerk), byApi, 'the webhook tells the same story');
+    const actors = api.audit().filter((row) => row.organization === viaApi.orgClerkId && row.action.endsWith('.revoked'));
+    assert.deepEqual([...new Set(actors.map((row) => row.actor_type))], ['api_key'], 'the API\'s rows name its actor');
   });
 
   test('no credential or a wrong one: 401 with WWW-Authenticate, and no secret in the log', async () => {

@@ -23,9 +23,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Webhook } from 'svix';
 import { run, startServer } from '../integration/fixture.mjs';
+
+// Every migration of schema/, by name, in the order they apply.
+const MIGRATIONS = readdirSync(new URL('../../schema/', import.meta.url)).filter((f) => f.endsWith('.sql'))
+  .map((f) => f.replace(/\.sql$/, '')).sort();
 
 const PG_URL = process.env.MCP_ADMIN_TEST_PG_URL;
 const SKIP = PG_URL
@@ -517,11 +522,13 @@ describe('several instances on one PostgreSQL schema', { skip: SKIP, timeout: 30
         failures.push(`trial ${trial} (schema ${schema}): ${r.reason.message.split('\n').slice(0, 2).join(' | ')}`);
       }
       const status = run(['migrate', 'status', '--database', schemaUrl(schema)]);
-      if (status.status !== 0 || !/^applied {2}0001_init {2}/m.test(status.stdout) || !/^applied {2}0002_clerk {2}/m.test(status.stdout) || !/^applied {2}0003_mcp_authorization {2}/m.test(status.stdout) || !/^3 applied, 0 pending, 0 drifted$/m.test(status.stdout)) {
+      const allApplied = MIGRATIONS.every((name) => status.stdout.includes(`applied  ${name}  `))
+        && status.stdout.includes(`${MIGRATIONS.length} applied, 0 pending, 0 drifted`);
+      if (status.status !== 0 || !allApplied) {
         failures.push(`trial ${trial}: migrate status exited ${status.status}:\n${status.stdout}${status.stderr}`);
       }
       const rows = psqlJson(schema, "SELECT json_agg(name) FROM schema_migrations");
-      if (JSON.stringify(rows) !== '["0001_init","0002_clerk","0003_mcp_authorization"]') failures.push(`trial ${trial}: schema_migrations holds ${JSON.stringify(rows)}`);
+      if (JSON.stringify(rows) !== JSON.stringify(MIGRATIONS)) failures.push(`trial ${trial}: schema_migrations holds ${JSON.stringify(rows)}`);
     }
     assert.equal(failures.length, 0, `${STARTUP_TRIALS} trials of 3 simultaneous starts:\n${failures.join('\n')}`);
   });

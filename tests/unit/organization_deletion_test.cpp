@@ -1,0 +1,138 @@
+// The organization-deletion use case (domain/organization_deletion.h) without HTTP: against an
+// in-memory SQLite with the real schema, its cascade and its audit story, whoever deletes.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "domain/audit_trail.h"
+#include "domain/organization_deletion.h"
+#include "storage/api_key_store.h"
+#include "storage/audit_store.h"
+#include "storage/identity_store.h"
+#include "storage/migrator.h"
+#include "storage/open_database.h"
+
+using namespace mcp;
+
+namespace {
+
+struct World {
+  std::unique_ptr<storage::Database> db = storage::open_database(storage::parse_database_url(":memory:"));
+  storage::OrganizationRecord acme, globex;
+
+  World() {
+    storage::apply_migrations(*db, storage::embedded_migrations());
+    db->write([&](storage::Session& session) {
+      acme = organization(session, "org_acme", "acme");
+      globex = organization(session, "org_globex", "globex");
+      for (const char* name : {"ada", "bob"}) member(session, acme, name);
+      member(session, globex, "gus");
+      key(session, acme, "mcp_sk_acme1");
+      key(session, acme, "mcp_sk_acme2");
+      key(session, globex, "mcp_sk_globex");
+    });
+  }
+
+  static storage::OrganizationRecord organization(storage::Session& session, const std::string& clerk_id,
+                                                  const std::string& slug) {
+    storage::OrganizationRecord record;
+    record.clerk_id = clerk_id;
+    record.name = slug;
+    record.slug = slug;
+    record.clerk_slug = slug;
+    record.clerk_updated_at = 1000;
+    storage::insert_organization(session, record);
+    return record;
+  }
+  static void member(storage::Session& session, const storage::OrganizationRecord& organization, const std::string& name) {
+    storage::UserRecord user;
+    user.clerk_id = "user_" + name + "_" + organization.clerk_id;
+    storage::insert_user(session, user);
+    storage::MembershipRecord membership;
+    membership.clerk_id = "orgmem_" + name + "_" + organization.clerk_id;
+    membership.organization_id = organization.id;
+    membership.user_id = user.id;
+    membership.role = "MEMBER";
+    storage::insert_membership(session, membership);
+  }
+  static void key(storage::Session& session, const storage::OrganizationRecord& organization, const std::string& prefix) {
+    storage::ApiKeyRecord record;
+    record.organization_id = organization.id;
+    record.name = prefix;
+    record.prefix = prefix;
+    record.key_hash = "hash-" + prefix;
+    storage::insert_api_key(session, record);
+  }
+
+  domain::OrganizationDeletion remove(const storage::OrganizationRecord& organization, int64_t at) {
+    return storage::write_value(*db, [&](storage::Session& session) {
+      domain::AuditTrail trail(session, domain::AuditActor{"api_key", "key_root", {}, {}, "req-1", {}});
+      return domain::delete_organization(trail, organization, at);
+    });
+  }
+
+  std::vector<std::string> actions(const std::string& organization_id) {
+    storage::AuditFilter filter;
+    filter.organization_id = organization_id;
+    auto rows = storage::read_value(*db, [&](storage::Session& session) {
+      return storage::list_audit_logs(session, filter, std::nullopt, 100);
+    });
+    std::vector<std::string> out;
+    for (const auto& row : rows) out.push_back(row.action + " " + row.target_type.value_or("") + " " + row.actor_type);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("deleting an organization ends its memberships and keys, and tells it in one story") {
+  World world;
+  auto result = world.remove(world.acme, 5000);
+  CHECK(result.organization_deleted);
+  CHECK(result.memberships_ended == 2);
+  CHECK(result.api_keys_revoked == 2);
+  CHECK(result.sessions_ended == 0);
+  CHECK(world.actions(world.acme.id) == std::vector<std::string>{
+                                           "api_key.revoked api_key api_key",
+                                           "api_key.revoked api_key api_key",
+                                           "organization.deleted organization api_key",
+                                           "organization_membership.deleted organization_membership api_key",
+                                           "organization_membership.deleted organization_membership api_key",
+                                       });
+  CHECK(world.actions(world.globex.id).empty());  // the other organization is untouched
+
+  auto stored = storage::read_value(*world.db, [&](storage::Session& session) {
+    return *storage::find_organization(session, world.acme.id);
+  });
+  CHECK(stored.deleted_at == std::optional<int64_t>(5000));
+}
+
+TEST_CASE("a second, later deletion changes nothing; an earlier one (Clerk's time) moves the ends back") {
+  World world;
+  world.remove(world.acme, 5000);
+  auto again = world.remove(world.acme, 6000);
+  CHECK_FALSE(again.organization_deleted);
+  CHECK(again.memberships_ended + again.api_keys_revoked + again.sessions_ended == 0);
+  CHECK(world.actions(world.acme.id).size() == 5);
+
+  auto earlier = world.remove(world.acme, 4000);  // Clerk's deletion time, older than the API's
+  CHECK(earlier.organization_deleted);
+  CHECK(earlier.memberships_ended == 2);  // their ends move back to 4000, each recorded
+}
+
+TEST_CASE("an action outside the vocabulary is refused before anything is written") {
+  World world;
+  CHECK_FALSE(domain::is_audit_action("membership.created"));
+  CHECK(domain::is_audit_action("organization_membership.created"));
+  CHECK_THROWS_AS(world.db->write([&](storage::Session& session) {
+    domain::AuditTrail trail(session, domain::AuditActor{"system", "test", {}, {}, {}, {}});
+    trail.record(std::nullopt, "membership.created", domain::audit_target::kMembership, "m1", nullptr, nullptr);
+  }),
+                  std::logic_error);
+  CHECK(storage::read_value(*world.db, [](storage::Session& session) { return storage::count_audit_logs(session); }) ==
+        0);
+}
