@@ -1,7 +1,9 @@
 // mcp-admin's admin page: an operator console over /api/v1. Plain JavaScript, no build step, nothing
 // loaded from elsewhere. Every value from the server is put in the page with textContent or DOM
 // properties, never as HTML: organization and user names come from Clerk webhooks and are
-// attacker-controlled. The credential lives in this tab's sessionStorage only.
+// attacker-controlled. A pasted credential lives in this tab's sessionStorage only; a sign-in with
+// Clerk lives in an HttpOnly cookie this script never sees (it sends the session's CSRF token with
+// every change instead).
 'use strict';
 
 (() => {
@@ -86,16 +88,20 @@
   }
 
   const credential = () => sessionStorage.getItem(STORAGE_KEY);
+  let clerkSession = null;  // GET /auth/session while signed in with Clerk (the cookie is HttpOnly)
 
-  // Calls the API with the signed-in credential; resolves to the JSON body (null for 204); rejects
-  // with ApiProblem carrying the problem JSON's title and detail.
+  // Calls the API with the signed-in credential, or the Clerk session's cookie when there is no
+  // credential; resolves to the JSON body (null for 204); rejects with ApiProblem carrying the
+  // problem JSON's title and detail.
   async function api(method, path, body, token = credential()) {
     const headers = { Accept: 'application/json' };
     if (token) headers.Authorization = `Bearer ${token}`;
+    const viaCookie = !token && clerkSession !== null;
+    if (viaCookie && method !== 'GET') headers['X-CSRF-Token'] = clerkSession.csrf_token;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(path, {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
+      credentials: viaCookie ? 'same-origin' : 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
     });
     const text = await response.text();
     let json = null;
@@ -170,19 +176,71 @@
     return true;
   }
 
+  // Signed in with Clerk (GET /auth/session said so): the same console, through the cookie, with
+  // an organization switcher when the user is in several organizations.
+  async function signInWithClerk(session) {
+    clerkSession = session;
+    let identity;
+    try {
+      identity = await api('GET', '/api/v1/me');
+    } catch (error) {
+      clerkSession = null;
+      renderSignedOut();
+      showError(error);
+      return false;
+    }
+    me = identity;
+    const email = session.user && session.user.email ? `${session.user.email} · ` : '';
+    $('who').textContent = `${email}${describe(identity)}`;
+    $('who').hidden = false;
+    $('sign-out').hidden = false;
+    $('sign-in').hidden = true;
+    const switcher = $('organization-switcher');
+    switcher.replaceChildren(...session.organizations.map((organization) => el('option', {
+      value: organization.id, selected: session.organization && session.organization.id === organization.id,
+    }, `${organization.name} (${organization.role})`)));
+    switcher.hidden = session.organizations.length < 2;
+    $('console').hidden = false;
+    await openView('organizations');
+    return true;
+  }
+
+  async function switchOrganization() {
+    const chosen = $('organization-switcher').value;
+    clearMessages();
+    const session = await attempt(() => api('POST', '/auth/organization', { organization_id: chosen }));
+    if (session) await signInWithClerk(session);
+  }
+
+  // GET /auth/session through the cookie (never cached).
+  async function clerkSessionState() {
+    const response = await fetch('/auth/session', { credentials: 'same-origin', cache: 'no-store' });
+    if (!response.ok) return null;
+    return response.json();
+  }
+
   function renderSignedOut() {
     me = null;
+    clerkSession = null;
     $('who').hidden = true;
     $('who').textContent = '';
+    $('organization-switcher').hidden = true;
+    $('organization-switcher').replaceChildren();
     $('sign-out').hidden = true;
     $('console').hidden = true;
     $('view').replaceChildren();
     $('sign-in').hidden = false;
   }
 
-  function signOut() {
-    sessionStorage.removeItem(STORAGE_KEY);
+  async function signOut() {
     clearMessages();
+    if (clerkSession && !credential()) {
+      if (await attempt(() => api('POST', '/auth/sign-out')) === undefined) return;
+      renderSignedOut();
+      notify('Signed out of Clerk\'s session on this page.');
+      return;
+    }
+    sessionStorage.removeItem(STORAGE_KEY);
     renderSignedOut();
     notify('Signed out: the credential is forgotten.');
     $('credential').focus();
@@ -499,6 +557,7 @@
       if (token) signIn(token);
     });
     $('sign-out').addEventListener('click', signOut);
+    $('organization-switcher').addEventListener('change', switchOrganization);
     for (const button of document.querySelectorAll('nav button')) {
       button.addEventListener('click', () => {
         clearMessages();
@@ -515,7 +574,10 @@
       history.replaceState(null, '', location.pathname + location.search);
     }
     token = token || credential();
+    const session = token ? null : await clerkSessionState().catch(() => null);
+    $('clerk-sign-in').hidden = !(session && session.enabled);
     if (token) await signIn(token);
+    else if (session && session.signed_in) await signInWithClerk(session);
     else $('credential').focus();
     document.body.dataset.ready = 'true';
   });

@@ -15,6 +15,7 @@ App::App(Config config, std::unique_ptr<storage::Database> database)
   webhook_sync_ = std::make_unique<domain::WebhookSync>(*database_, domain::RoleMap(config_.role_map));
   usage_ = std::make_unique<UsageRecorder>(*database_);
   authenticator_ = std::make_unique<Authenticator>(*database_, config_, *usage_);
+  if (config_.oauth_client_secret) cookie_seal_ = std::make_unique<domain::CookieSeal>(*config_.oauth_client_secret);
 }
 
 App::~App() {

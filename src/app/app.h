@@ -7,6 +7,7 @@
 #include "app/backup_schedule.h"
 #include "app/config.h"
 #include "app/usage_recorder.h"
+#include "domain/admin_sign_in.h"
 #include "domain/webhook_signature.h"
 #include "domain/webhook_sync.h"
 #include "storage/clerk_sync_store.h"
@@ -47,6 +48,13 @@ class App {
   const BackupSchedule* backups() const { return backups_.get(); }
   void set_backups(std::unique_ptr<BackupSchedule> backups) { backups_ = std::move(backups); }
 
+  // The admin page's sign-in with Clerk: the seal of its cookies (set when the OAuth client is
+  // configured) and Clerk's token endpoint (set by serve); null when sign-in is off.
+  const domain::CookieSeal* cookie_seal() const { return cookie_seal_.get(); }
+  domain::OidcTokenEndpoint* token_endpoint() { return token_endpoint_.get(); }
+  void set_token_endpoint(std::unique_ptr<domain::OidcTokenEndpoint> endpoint) { token_endpoint_ = std::move(endpoint); }
+  bool sign_in_enabled() const { return cookie_seal_ && token_endpoint_; }
+
  private:
   Config config_;
   std::unique_ptr<storage::Database> database_;
@@ -55,6 +63,8 @@ class App {
   std::unique_ptr<UsageRecorder> usage_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<BackupSchedule> backups_;
+  std::unique_ptr<domain::CookieSeal> cookie_seal_;
+  std::unique_ptr<domain::OidcTokenEndpoint> token_endpoint_;
 };
 
 }  // namespace mcp::app

@@ -132,6 +132,30 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
   return principal;
 }
 
+domain::Principal Authenticator::authenticate_signed_in_user(const std::string& clerk_user_id,
+                                                           const std::optional<std::string>& organization_id) {
+  domain::Principal principal;
+  principal.kind = domain::Principal::Kind::User;
+  principal.clerk_user_id = clerk_user_id;
+  std::optional<std::string> refusal;
+  db_.read([&](storage::Session& session) {
+    auto user = storage::find_user_by_clerk_id(session, clerk_user_id);
+    refusal = domain::token_user_refusal(user.has_value(), user && user->deleted_at);
+    if (refusal) return;
+    principal.actor_id = user->id;
+    principal.user_id = user->id;
+    if (!organization_id) return;
+    auto organization = storage::find_organization(session, *organization_id);
+    if (!organization || organization->deleted_at) return;
+    if (auto membership = storage::find_live_membership(session, organization->id, user->id)) {
+      principal.organization_id = organization->id;
+      principal.role = membership->role;
+    }
+  });
+  if (refusal) throw Unauthenticated(*refusal);
+  return principal;
+}
+
 BootstrapKeyState ensure_bootstrap_key(storage::Database& db, const std::string& secret) {
   domain::NewApiKey stored = domain::describe_api_key(secret);
   return storage::write_value(db, [&](storage::Session& session) {

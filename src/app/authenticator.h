@@ -37,6 +37,12 @@ class Authenticator {
   // Reads what it needs from the database (one read transaction). Counts the use of an API key.
   domain::Principal authenticate(std::string_view credential, int64_t now_ms);
 
+  // The admin page's signed-in user (a sealed session cookie), acting in `organization_id` (internal
+  // id) with its membership's role; no role when that membership has ended. Unauthenticated when
+  // the user is unknown here or deleted.
+  domain::Principal authenticate_signed_in_user(const std::string& clerk_user_id,
+                                                const std::optional<std::string>& organization_id);
+
   // The verifier, or null when neither CLERK_JWT_KEY nor CLERK_JWKS_FILE is set.
   const domain::JwtVerifier* jwt_verifier() const { return jwt_.get(); }
 

@@ -103,7 +103,7 @@ const std::vector<std::string>& known_variables() {
       "MCP_ADMIN_TRUSTED_PROXIES", "MCP_ADMIN_PUBLIC_URL", "CLERK_ISSUER", "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
       "MCP_ADMIN_OAUTH_ALLOW_MISSING_AUDIENCE", "CLERK_SECRET_KEY", "CLERK_API_URL",
       "MCP_ADMIN_CLERK_SYNC_EVERY", "MCP_ADMIN_FIXTURE", "MCP_ADMIN_BACKUP_DIR", "MCP_ADMIN_BACKUP_INTERVAL",
-      "MCP_ADMIN_BACKUP_KEEP"};
+      "MCP_ADMIN_BACKUP_KEEP", "MCP_ADMIN_OAUTH_CLIENT_ID", "MCP_ADMIN_OAUTH_CLIENT_SECRET"};
   return names;
 }
 
@@ -255,6 +255,13 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
   }
 
   config.clerk_secret_key = setting("CLERK_SECRET_KEY");
+  config.oauth_client_id = setting("MCP_ADMIN_OAUTH_CLIENT_ID");
+  config.oauth_client_secret = setting("MCP_ADMIN_OAUTH_CLIENT_SECRET");
+  if (config.oauth_client_id.has_value() != config.oauth_client_secret.has_value()) {
+    throw ConfigError(std::string("MCP_ADMIN_OAUTH_CLIENT_") + (config.oauth_client_id ? "SECRET" : "ID") +
+                      " is not set: the admin page's sign-in with Clerk needs both the OAuth application's client id "
+                      "and its secret (Clerk Dashboard → OAuth applications)");
+  }
   if (auto v = setting("CLERK_API_URL")) config.clerk_api_url = check_clerk_api_url(*v);
   if (auto v = setting("MCP_ADMIN_CLERK_SYNC_EVERY")) {
     config.clerk_sync_every_ms = util::parse_duration_ms(*v);

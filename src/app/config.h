@@ -50,6 +50,9 @@ struct Config {
   bool oauth_allow_missing_audience = false;
   // Clerk's Backend API (clerk sync): the secret is checked only by the commands that use it.
   std::optional<std::string> clerk_secret_key;  // CLERK_SECRET_KEY, sk_…; never logged
+  // The admin page's "Sign in with Clerk": the OAuth application's client (README "Sign in with Clerk").
+  std::optional<std::string> oauth_client_id;      // MCP_ADMIN_OAUTH_CLIENT_ID
+  std::optional<std::string> oauth_client_secret;  // MCP_ADMIN_OAUTH_CLIENT_SECRET; never logged
   std::string clerk_api_url = "https://api.clerk.com";  // CLERK_API_URL
   std::optional<int64_t> clerk_sync_every_ms;  // MCP_ADMIN_CLERK_SYNC_EVERY (serve)
   bool no_migrate = false;

@@ -42,6 +42,8 @@ const std::map<std::string, std::string>& flag_variables() {
       {"backup-dir", "MCP_ADMIN_BACKUP_DIR"},
       {"backup-interval", "MCP_ADMIN_BACKUP_INTERVAL"},
       {"backup-keep", "MCP_ADMIN_BACKUP_KEEP"},
+      {"oauth-client-id", "MCP_ADMIN_OAUTH_CLIENT_ID"},
+      {"oauth-client-secret", "MCP_ADMIN_OAUTH_CLIENT_SECRET"},
   };
   return map;
 }
@@ -114,6 +116,10 @@ void add_settings_options(po::options_description& options, unsigned which) {
         "CLERK_SECRET_KEY: the instance's secret key (Backend API), for --clerk-sync-every");
     add("clerk-api-url", po::value<std::string>()->value_name("URL"),
         "CLERK_API_URL: the Backend API base (default https://api.clerk.com)");
+    add("oauth-client-id", po::value<std::string>()->value_name("ID"),
+        "MCP_ADMIN_OAUTH_CLIENT_ID: the Clerk OAuth application the admin page signs in with");
+    add("oauth-client-secret", po::value<std::string>()->value_name("SECRET"),
+        "MCP_ADMIN_OAUTH_CLIENT_SECRET: that application's client secret");
   }
   if (which & kLoggingFlags) {
     add("env", po::value<std::string>()->value_name("NAME"),

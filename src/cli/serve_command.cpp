@@ -17,6 +17,7 @@
 #include "app/backup_schedule.h"
 #include "app/idle_memory_trimmer.h"
 #include "app/systemd_notify.h"
+#include "clients/clerk_oauth_client.h"
 #include "cli/command_line.h"
 #include "cli/clerk_sync_background.h"
 #include "cli/commands.h"
@@ -156,6 +157,17 @@ app::Config load_serve_config(const po::variables_map& vm) {
   app::Config config = load_config(vm, kDatabaseFlag | kServerFlags | kLoggingFlags);
   config.no_migrate = vm.count("no-migrate") > 0;
   config.seed = vm.count("seed") > 0;
+  if (config.oauth_client_id) {
+    std::vector<std::string> missing;
+    if (!config.clerk_issuer) missing.push_back("CLERK_ISSUER (Clerk's Frontend API URL)");
+    if (!config.public_url) missing.push_back("MCP_ADMIN_PUBLIC_URL (the redirect URI is <it>/auth/callback)");
+    if (!config.jwt_key && !config.jwks_file) missing.push_back("CLERK_JWT_KEY or CLERK_JWKS_FILE (to verify the ID token)");
+    if (!missing.empty()) {
+      std::string list;
+      for (const auto& item : missing) list += (list.empty() ? "" : ", ") + item;
+      throw UsageError("MCP_ADMIN_OAUTH_CLIENT_ID (the admin page's sign-in with Clerk) also needs " + list);
+    }
+  }
   if (config.clerk_sync_every_ms && !config.clerk_secret_key) {
     throw UsageError("--clerk-sync-every (MCP_ADMIN_CLERK_SYNC_EVERY) needs CLERK_SECRET_KEY (the instance's secret key, "
                      "sk_test_… or sk_live_…)");
@@ -212,6 +224,14 @@ int serve_until_stopped(app::Config config, const ServeHooks& hooks) {
   }
   std::string where = db->describe();
   app::App app(std::move(config), std::move(db));
+  if (const auto& c = app.config(); c.oauth_client_id) {
+    try {
+      app.set_token_endpoint(std::make_unique<clients::ClerkOAuthClient>(
+          clients::ClerkOAuthOptions{*c.clerk_issuer, *c.oauth_client_id, *c.oauth_client_secret, {}}));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
   // After a burst, what the request threads' malloc arenas hold goes back to the system.
   app::pin_malloc_thresholds();
   app::IdleMemoryTrimmer memory_trimmer;

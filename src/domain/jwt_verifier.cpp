@@ -487,6 +487,7 @@ SessionClaims JwtVerifier::verify(std::string_view token, int64_t now_ms) const 
   }
   claims.client_id = optional_string(claims_json, "client_id", (noun + "'s client_id is not a string").c_str());
   claims.scope = optional_string(claims_json, "scope", (noun + "'s scope is not a string").c_str());
+  claims.nonce = optional_string(claims_json, "nonce", (noun + "'s nonce is not a string").c_str());
   return claims;
 }
 

@@ -35,6 +35,7 @@ struct SessionClaims {
   std::vector<std::string> audiences;           // aud (a string or an array in the token)
   std::optional<std::string> client_id;         // access tokens: the OAuth client (audit trail)
   std::optional<std::string> scope;             // access tokens: space-separated scopes
+  std::optional<std::string> nonce;             // OpenID Connect ID tokens: the sign-in's nonce
 };
 
 // Whether the token's audience names `resource` (a trailing slash does not count).

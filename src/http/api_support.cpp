@@ -7,6 +7,7 @@
 #include "app/app.h"
 #include "domain/access_changes.h"
 #include "domain/authorization.h"
+#include "http/admin_cookies.h"
 #include "http/problem.h"
 #include "storage/errors.h"
 #include "util/crypto.h"
@@ -372,7 +373,25 @@ Handler api_handler(app::App& app, ApiHandler handler) {
     try {
       domain::Principal principal;
       try {
-        principal = app.authenticator().authenticate(presented_credential(ctx.req), now_ms);
+        // A credential in a header wins; without one, the admin page's signed-in session cookie.
+        bool header_credential = ctx.req.has_header("Authorization") || ctx.req.has_header("X-API-Key");
+        std::optional<domain::AdminSession> signed_in;
+        if (!header_credential) signed_in = signed_in_session(app, ctx.req, now_ms);
+        if (signed_in) {
+          principal = app.authenticator().authenticate_signed_in_user(signed_in->clerk_user_id,
+                                                                      signed_in->organization_id);
+          // A cookie rides along with any site's request: a change must echo the session's token,
+          // which only a page of this origin can read (GET /auth/session).
+          if (ctx.req.method != "GET" && ctx.req.method != "HEAD" &&
+              !util::constant_time_equals(ctx.req.get_header_value("X-CSRF-Token"), signed_in->csrf_token)) {
+            send_problem(ctx.res, 403,
+                         "The X-CSRF-Token header is missing or wrong: a change made with the admin page's session "
+                         "must carry the csrf_token of GET /auth/session.");
+            return;
+          }
+        } else {
+          principal = app.authenticator().authenticate(presented_credential(ctx.req), now_ms);
+        }
       } catch (const app::Unauthenticated& e) {
         ctx.res.set_header("WWW-Authenticate", "Bearer");
         send_problem(ctx.res, 401, e.what());

@@ -111,6 +111,7 @@ HttpServer::HttpServer(app::App& app) : impl_(std::make_unique<Impl>(app)) {
   add_audit_log_routes(router, app);
   add_gateway_routes(router, app);
   add_me_routes(router, app);
+  add_sign_in_routes(router, app);
   add_oauth_metadata_routes(router, app);
   add_admin_page_routes(router);
 }

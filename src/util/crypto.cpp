@@ -26,11 +26,13 @@ std::string hex_encode(std::string_view bytes) {
   return out;
 }
 
-std::string sha256_hex(std::string_view bytes) {
+std::string sha256(std::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(as_bytes(bytes), bytes.size(), digest);
-  return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
+
+std::string sha256_hex(std::string_view bytes) { return hex_encode(sha256(bytes)); }
 
 std::string hmac_sha256(std::string_view key, std::string_view message) {
   unsigned char digest[EVP_MAX_MD_SIZE];

@@ -10,6 +10,9 @@ namespace mcp::util {
 // Lower-case hex SHA-256 of the bytes.
 std::string sha256_hex(std::string_view bytes);
 
+// Raw SHA-256 of the bytes: 32 bytes.
+std::string sha256(std::string_view bytes);
+
 // Raw HMAC-SHA256(key, message): 32 bytes.
 std::string hmac_sha256(std::string_view key, std::string_view message);
 
