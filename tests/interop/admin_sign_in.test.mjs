@@ -16,7 +16,7 @@ import {
   SECRET, membershipCreated, organizationCreated, orgId, signedPost, userCreated, userDeleted, userId,
 } from './clerk_payloads.mjs';
 import { startClerkOAuthStandin } from './clerk_oauth_standin.mjs';
-import { startServer, tempDir } from '../integration/fixture.mjs';
+import { run, startServer, tempDir } from '../integration/fixture.mjs';
 
 const CHROMIUM = process.env.MCP_ADMIN_CHROMIUM ?? '/usr/bin/chromium';
 // The HTTP half of the suite needs no browser; only the page tests are skipped without one.
@@ -551,4 +551,15 @@ describe('Sign in with Clerk not configured (no --oauth-client-id)', () => {
       await close();
     }
   });
+});
+
+test('a half-configured sign-in is a usage error naming what is missing (exit 2), not a server without it', () => {
+  const half = run(['serve', '--port', '0', '--database', ':memory:', '--oauth-client-id', CLIENT_ID,
+    '--oauth-client-secret', CLIENT_SECRET]);
+  assert.equal(half.status, 2, half.stderr);
+  assert.match(half.stderr, /MCP_ADMIN_OAUTH_CLIENT_ID .*needs CLERK_ISSUER.*MCP_ADMIN_PUBLIC_URL.*CLERK_JWT_KEY or CLERK_JWKS_FILE/);
+  const noSecret = run(['serve', '--port', '0', '--database', ':memory:', '--oauth-client-id', CLIENT_ID]);
+  assert.equal(noSecret.status, 2, noSecret.stderr);
+  assert.match(noSecret.stderr, /MCP_ADMIN_OAUTH_CLIENT_SECRET is not set/);
+  assert.ok(!half.stderr.includes(CLIENT_SECRET) && !noSecret.stderr.includes(CLIENT_SECRET), 'the secret is never printed');
 });
