@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/log.h"
+#include "util/percent_encoding.h"
 
 namespace mcp::clients {
 
@@ -36,21 +37,6 @@ int64_t retry_after_ms(const httplib::Response& response) {
   std::string value = response.get_header_value("Retry-After");
   if (value.empty() || !std::all_of(value.begin(), value.end(), ::isdigit) || value.size() > 6) return 1000;
   return std::stoll(value) * 1000;
-}
-
-std::string percent_encode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -194,17 +180,17 @@ std::optional<int64_t> ClerkBackendClient::count_users() {
 }
 
 bool ClerkBackendClient::user_exists(const std::string& user_id) {
-  return get("/v1/users/" + percent_encode(user_id)).status != 404;
+  return get("/v1/users/" + util::percent_encode(user_id)).status != 404;
 }
 
 bool ClerkBackendClient::organization_exists(const std::string& organization_id) {
-  return get("/v1/organizations/" + percent_encode(organization_id)).status != 404;
+  return get("/v1/organizations/" + util::percent_encode(organization_id)).status != 404;
 }
 
 bool ClerkBackendClient::membership_exists(const std::string& organization_id, const std::string& user_id,
                                            const std::string& membership_id) {
-  Answer answer = get("/v1/organizations/" + percent_encode(organization_id) +
-                      "/memberships?limit=100&user_id=" + percent_encode(user_id));
+  Answer answer = get("/v1/organizations/" + util::percent_encode(organization_id) +
+                      "/memberships?limit=100&user_id=" + util::percent_encode(user_id));
   if (answer.status == 404) return false;
   json body = json::parse(answer.body, nullptr, false);
   if (!body.is_object() || !body.contains("data") || !body["data"].is_array()) {

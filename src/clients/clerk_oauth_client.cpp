@@ -10,26 +10,11 @@
 #include "clients/clerk_backend_client.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include "util/percent_encoding.h"
 
 namespace mcp::clients {
 
 namespace {
-
-// application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks for the id and secret too.
-std::string form_encode(std::string_view text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 bool is_loopback_http(const std::string& url) {
   for (const char* prefix : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
@@ -66,12 +51,13 @@ std::string ClerkOAuthClient::exchange_code(const std::string& code, const std::
     client.set_ca_cert_path(options_.ca_file.empty() ? default_ca_file() : options_.ca_file);
     client.enable_server_certificate_verification(true);
   }
+  // RFC 6749 §2.3.1: the id and secret are form-encoded before Basic.
   std::string basic =
-      util::base64_encode(form_encode(options_.client_id) + ":" + form_encode(options_.client_secret));
+      util::base64_encode(util::percent_encode(options_.client_id) + ":" + util::percent_encode(options_.client_secret));
   httplib::Headers headers{{"Authorization", "Basic " + basic}, {"Accept", "application/json"},
                            {"User-Agent", "mcp-admin-sign-in"}};
-  std::string body = "grant_type=authorization_code&code=" + form_encode(code) +
-                     "&redirect_uri=" + form_encode(redirect_uri) + "&code_verifier=" + form_encode(code_verifier);
+  std::string body = "grant_type=authorization_code&code=" + util::percent_encode(code) +
+                     "&redirect_uri=" + util::percent_encode(redirect_uri) + "&code_verifier=" + util::percent_encode(code_verifier);
   auto result = client.Post(prefix + "/oauth/token", headers, body, "application/x-www-form-urlencoded");
   if (!result) {
     util::log_warn("sign-in: Clerk's token endpoint unreachable", {{"error", httplib::to_string(result.error())}});

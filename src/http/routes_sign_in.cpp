@@ -15,6 +15,7 @@
 #include "storage/identity_store.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include "util/percent_encoding.h"
 #include "util/time.h"
 
 namespace mcp::http {
@@ -27,21 +28,6 @@ constexpr const char* kNotConfigured =
     "Sign-in with Clerk is off: set MCP_ADMIN_OAUTH_CLIENT_ID and MCP_ADMIN_OAUTH_CLIENT_SECRET (a Clerk OAuth "
     "application whose redirect URI is MCP_ADMIN_PUBLIC_URL/auth/callback), CLERK_ISSUER and CLERK_JWT_KEY or "
     "CLERK_JWKS_FILE.";
-
-std::string query_encode(std::string_view text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string redirect_uri(const app::App& app) { return *app.config().public_url + "/auth/callback"; }
 
@@ -100,8 +86,8 @@ void start_sign_in(RequestContext& ctx, app::App& app) {
   domain::SignInAttempt attempt = domain::new_sign_in_attempt(now_ms);
   const auto& config = app.config();
   std::string location = *config.clerk_issuer + "/oauth/authorize?response_type=code&client_id=" +
-                         query_encode(*config.oauth_client_id) + "&redirect_uri=" + query_encode(redirect_uri(app)) +
-                         "&scope=" + query_encode("openid profile email") + "&state=" + attempt.state +
+                         util::percent_encode(*config.oauth_client_id) + "&redirect_uri=" + util::percent_encode(redirect_uri(app)) +
+                         "&scope=" + util::percent_encode("openid profile email") + "&state=" + attempt.state +
                          "&nonce=" + attempt.nonce + "&code_challenge=" + domain::pkce_challenge(attempt.code_verifier) +
                          "&code_challenge_method=S256";
   set_cookie(ctx.res, app, domain::kSignInCookie, app.cookie_seal()->seal(attempt), "/auth",
