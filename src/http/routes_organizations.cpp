@@ -6,6 +6,7 @@
 #include "app/app.h"
 #include "domain/audit_trail.h"
 #include "domain/authorization.h"
+#include "domain/memberships.h"
 #include "domain/organization_deletion.h"
 #include "http/api_support.h"
 #include "http/identity_json.h"
@@ -23,7 +24,6 @@ using domain::Permission;
 using nlohmann::json;
 
 const char* kNoOrganization = "There is no such organization.";
-const char* kNoMember = "That user is not a member of this organization.";
 
 bool is_valid_slug(const std::string& slug) {
   return std::all_of(slug.begin(), slug.end(),
@@ -34,13 +34,6 @@ std::optional<std::string> read_slug(const JsonBody& body) {
   auto slug = body.string("slug", false, 64, true);
   if (slug && !is_valid_slug(*slug)) throw_field_error("slug", "may contain only a-z, 0-9, '-' and '_'");
   return slug;
-}
-
-// The organization named by the URL, live; 404 when there is none (or it is deleted).
-storage::OrganizationRecord live_organization(storage::Session& session, const std::string& id) {
-  auto organization = storage::find_organization_by_any_id(session, id);
-  if (!organization || organization->deleted_at) throw ApiError(404, kNoOrganization);
-  return *organization;
 }
 
 // Reads the organization and checks the principal's permission on it, in one read.
@@ -194,49 +187,25 @@ void list_members(ApiRequest& r) {
   r.send(200, page_response(std::move(rows), page));
 }
 
+// A refused membership change as the API answers it: 409 for a member already there, else 404.
+[[noreturn]] void answer_refusal(const domain::MembershipRefused& refusal) {
+  throw ApiError(refusal.reason() == domain::MembershipRefused::Reason::AlreadyMember ? 409 : 404, refusal.what());
+}
+
 void add_member(ApiRequest& r) {
   storage::OrganizationRecord organization = authorized_organization(r, Permission::Manage);
   JsonBody body(r.ctx.req, {"user_id", "role"});
   std::string user_ref = *body.string("user_id", true, 128);
   std::string role = body.one_of("role", {"ADMIN", "MEMBER", "VIEWER"}).value_or("MEMBER");
-  auto created = storage::write_value(r.app.database(), [&](storage::Session& session) {
-    live_organization(session, organization.id);
-    auto user = storage::find_user_by_any_id(session, user_ref);
-    if (!user || user->deleted_at) throw ApiError(404, "There is no such user.");
-    storage::lock_membership_parents(session, organization.id, user->id);
-    if (storage::find_live_membership(session, organization.id, user->id)) {
-      throw ApiError(409, "The user is already a member; change the role with PATCH instead.");
+  auto added = storage::write_value(r.app.database(), [&](storage::Session& session) {
+    domain::AuditTrail trail(session, r.audit_actor());
+    try {
+      return domain::add_member(trail, organization.id, user_ref, role, r.principal.platform_admin);
+    } catch (const domain::MembershipRefused& refusal) {
+      answer_refusal(refusal);
     }
-    // Memberships come from Clerk: an organization's ADMIN may only add back a user whom Clerk put in
-    // this organization (a membership row, live or removed). Anyone else answers exactly as an
-    // unknown user does, so an ADMIN can neither probe nor claim (and then read) users of other
-    // organizations or of none (README "Roles and tenancy"). The platform may add anyone.
-    if (!r.principal.platform_admin && !storage::has_membership_row(session, organization.id, user->id)) {
-      throw ApiError(404, "There is no such user.");
-    }
-    storage::MembershipRecord membership;
-    membership.clerk_id = "orgmem_local_" + util::new_uuid_v7();
-    membership.organization_id = organization.id;
-    membership.user_id = user->id;
-    membership.role = role;
-    storage::insert_membership(session, membership);
-    auto stored = *storage::find_membership_by_clerk_id(session, membership.clerk_id);
-    storage::insert_audit_log(session, r.audit(domain::audit_action::kMembershipCreated, domain::audit_target::kMembership, stored.id, organization.id, nullptr,
-                                               membership_json(stored)));
-    return std::make_pair(stored, *user);
   });
-  r.send(201, membership_json(created.first, &created.second));
-}
-
-// The live membership of the user named by {user_id} in the organization; 404 when none.
-std::pair<storage::MembershipRecord, storage::UserRecord> live_member(storage::Session& session,
-                                                                      const std::string& organization_id,
-                                                                      const std::string& user_ref) {
-  auto user = storage::find_user_by_any_id(session, user_ref);
-  if (!user) throw ApiError(404, kNoMember);
-  auto membership = storage::find_live_membership(session, organization_id, user->id);
-  if (!membership) throw ApiError(404, kNoMember);
-  return {*membership, *user};
+  r.send(201, membership_json(added.membership, &added.user));
 }
 
 void update_member(ApiRequest& r) {
@@ -244,24 +213,25 @@ void update_member(ApiRequest& r) {
   JsonBody body(r.ctx.req, {"role"});
   std::string role = *body.one_of("role", {"ADMIN", "MEMBER", "VIEWER"}, true);
   auto updated = storage::write_value(r.app.database(), [&](storage::Session& session) {
-    auto [membership, user] = live_member(session, organization.id, r.param("user_id"));
-    if (!storage::update_membership_role(session, membership.id, role)) throw ApiError(404, kNoMember);
-    auto stored = *storage::find_membership_by_clerk_id(session, membership.clerk_id);
-    storage::insert_audit_log(session, r.audit(domain::audit_action::kMembershipUpdated, domain::audit_target::kMembership, stored.id, organization.id,
-                                               membership_json(membership), membership_json(stored)));
-    return std::make_pair(stored, user);
+    domain::AuditTrail trail(session, r.audit_actor());
+    try {
+      return domain::change_member_role(trail, organization.id, r.param("user_id"), role);
+    } catch (const domain::MembershipRefused& refusal) {
+      answer_refusal(refusal);
+    }
   });
-  r.send(200, membership_json(updated.first, &updated.second));
+  r.send(200, membership_json(updated.membership, &updated.user));
 }
 
 void remove_member(ApiRequest& r) {
   storage::OrganizationRecord organization = authorized_organization(r, Permission::Manage);
   storage::write_value(r.app.database(), [&](storage::Session& session) {
-    auto [membership, user] = live_member(session, organization.id, r.param("user_id"));
-    if (!storage::soft_delete_membership(session, membership.id, r.now_ms)) throw ApiError(404, kNoMember);
-    auto stored = *storage::find_membership_by_clerk_id(session, membership.clerk_id);
-    storage::insert_audit_log(session, r.audit(domain::audit_action::kMembershipDeleted, domain::audit_target::kMembership, stored.id, organization.id,
-                                               membership_json(membership), membership_json(stored)));
+    domain::AuditTrail trail(session, r.audit_actor());
+    try {
+      domain::remove_member(trail, organization.id, r.param("user_id"), r.now_ms);
+    } catch (const domain::MembershipRefused& refusal) {
+      answer_refusal(refusal);
+    }
     return 0;
   });
   r.send_no_content();

@@ -100,6 +100,13 @@ function rows(ctx) {
     { route: 'GET /.well-known/oauth-protected-resource/mcp/{server}', public: true, expect: [200, 200, 200, 200, 200, 200], path: () => '/.well-known/oauth-protected-resource/mcp/github' },
     { route: 'GET /.well-known/oauth-protected-resource/orgs/{org}/mcp/{server}', public: true, expect: [200, 200, 200, 200, 200, 200], path: () => '/.well-known/oauth-protected-resource/orgs/acme/mcp/github' },
     { route: 'GET /api/openapi.json', public: true, expect: [200, 200, 200, 200, 200, 200] },
+    // The admin page's sign-in with Clerk (off on this server: no OAuth client): a bearer credential
+    // neither signs in nor stands in for the session cookie. Its behaviour: admin_sign_in.test.mjs.
+    { route: 'GET /auth/session', public: true, expect: [200, 200, 200, 200, 200, 200], check: (res) => (res.json.signed_in ? 'signed in by a bearer credential' : undefined) },
+    { route: 'GET /auth/sign-in', public: true, expect: [503, 503, 503, 503, 503, 503] },
+    { route: 'GET /auth/callback', public: true, expect: [503, 503, 503, 503, 503, 503], path: () => '/auth/callback?code=x&state=y' },
+    { route: 'POST /auth/organization', public: true, expect: [401, 401, 401, 401, 401, 401], prepare: () => ({ body: { organization_id: A.id } }) },
+    { route: 'POST /auth/sign-out', public: true, expect: [401, 401, 401, 401, 401, 401] },
     { route: 'GET /metrics', public: true, expect: [200, 200, 200, 200, 200, 200] },
     {
       route: 'POST /api/webhooks/clerk', label: 'wrong Svix signature: no credential stands in for it', public: true,

@@ -1,5 +1,6 @@
-// The organization-deletion use case (domain/organization_deletion.h) without HTTP: against an
-// in-memory SQLite with the real schema, its cascade and its audit story, whoever deletes.
+// An organization's use cases without HTTP, against an in-memory SQLite with the real schema: its
+// deletion (domain/organization_deletion.h: the cascade and its audit story, whoever deletes) and
+// its members (domain/memberships.h: add, change the role, remove, and what is refused).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "domain/audit_trail.h"
+#include "domain/memberships.h"
 #include "domain/organization_deletion.h"
 #include "storage/api_key_store.h"
 #include "storage/audit_store.h"
@@ -65,6 +67,15 @@ struct World {
     record.prefix = prefix;
     record.key_hash = "hash-" + prefix;
     storage::insert_api_key(session, record);
+  }
+
+  // Runs `fn` with a trail of an API key in one write transaction.
+  template <typename Fn>
+  auto as_api_key(Fn&& fn) {
+    return storage::write_value(*db, [&](storage::Session& session) {
+      domain::AuditTrail trail(session, domain::AuditActor{"api_key", "key_acme_admin", {}, {}, "req-2", {}});
+      return fn(trail);
+    });
   }
 
   domain::OrganizationDeletion remove(const storage::OrganizationRecord& organization, int64_t at) {
@@ -135,4 +146,59 @@ TEST_CASE("an action outside the vocabulary is refused before anything is writte
                   std::logic_error);
   CHECK(storage::read_value(*world.db, [](storage::Session& session) { return storage::count_audit_logs(session); }) ==
         0);
+}
+
+TEST_CASE("members: added back, role changed, removed; each recorded as organization_membership.*") {
+  World world;
+  const std::string ada = "user_ada_org_acme";
+  world.as_api_key([&](domain::AuditTrail& trail) {
+    domain::remove_member(trail, world.acme.id, ada, 2000);
+    return 0;
+  });
+  // Clerk put ada in acme once: acme's ADMIN may add her back; she is then a live member.
+  auto added = world.as_api_key([&](domain::AuditTrail& trail) {
+    return domain::add_member(trail, world.acme.id, ada, "VIEWER", false);
+  });
+  CHECK(added.membership.role == "VIEWER");
+  CHECK(added.user.clerk_id == ada);
+  auto changed = world.as_api_key([&](domain::AuditTrail& trail) {
+    return domain::change_member_role(trail, world.acme.id, ada, "ADMIN");
+  });
+  CHECK(changed.membership.role == "ADMIN");
+  CHECK(world.actions(world.acme.id) == std::vector<std::string>{
+                                           "organization_membership.created organization_membership api_key",
+                                           "organization_membership.deleted organization_membership api_key",
+                                           "organization_membership.updated organization_membership api_key",
+                                       });
+}
+
+TEST_CASE("members: what is refused, and nothing is recorded for it") {
+  World world;
+  using Reason = domain::MembershipRefused::Reason;
+  auto refusal = [&](auto&& fn) {
+    try {
+      world.as_api_key([&](domain::AuditTrail& trail) {
+        fn(trail);
+        return 0;
+      });
+    } catch (const domain::MembershipRefused& e) {
+      return std::optional<Reason>(e.reason());
+    }
+    return std::optional<Reason>();
+  };
+  const std::string gus = "user_gus_org_globex";  // a member of globex, never of acme
+  CHECK(refusal([&](auto& t) { domain::add_member(t, world.acme.id, "user_bob_org_acme", "MEMBER", false); }) ==
+        Reason::AlreadyMember);
+  // An organization's ADMIN cannot claim another organization's user: refused as an unknown one.
+  CHECK(refusal([&](auto& t) { domain::add_member(t, world.acme.id, gus, "MEMBER", false); }) == Reason::NoSuchUser);
+  CHECK(refusal([&](auto& t) { domain::add_member(t, world.acme.id, "user_nobody", "MEMBER", true); }) ==
+        Reason::NoSuchUser);
+  CHECK(refusal([&](auto& t) { domain::change_member_role(t, world.acme.id, gus, "ADMIN"); }) == Reason::NotAMember);
+  CHECK(refusal([&](auto& t) { domain::remove_member(t, world.acme.id, gus, 3000); }) == Reason::NotAMember);
+  CHECK(world.actions(world.acme.id).empty());
+  // The platform may add anyone.
+  CHECK_FALSE(refusal([&](auto& t) { domain::add_member(t, world.acme.id, gus, "MEMBER", true); }).has_value());
+  world.remove(world.acme, 5000);
+  CHECK(refusal([&](auto& t) { domain::add_member(t, world.acme.id, "user_ada_org_acme", "MEMBER", true); }) ==
+        Reason::NoSuchOrganization);
 }
