@@ -14,6 +14,7 @@
 #include "cli/api_key_actions.h"
 #include "cli/commands.h"
 #include "domain/api_key.h"
+#include "domain/api_key_lifecycle.h"
 #include "domain/audit_trail.h"
 #include "storage/api_key_store.h"
 #include "storage/errors.h"
@@ -59,39 +60,27 @@ const char* key_status(const storage::ApiKeyRecord& key, int64_t now_ms) {
   return "active";
 }
 
-// Records a change to `key` made by the CLI, as actor system / `actor`.
-void record_key_change(storage::Session& session, std::string_view action, const storage::ApiKeyRecord& key,
-                       json before, json after, std::string_view actor) {
-  domain::AuditTrail trail(session, domain::AuditActor{"system", std::string(actor), {}, {}, {}, {}});
-  trail.record(key.organization_id, action, domain::audit_target::kApiKey, key.id, std::move(before), std::move(after));
-}
+// The CLI's changes are the system's, named by the command (`cli`, `studio`).
+domain::AuditActor cli_actor(std::string_view actor) { return domain::AuditActor{"system", std::string(actor), {}, {}, {}, {}}; }
 
 }  // namespace
 
 MintedKey mint_api_key(storage::Database& db, const std::optional<storage::OrganizationRecord>& organization,
                        const std::string& name, const std::string& role, std::optional<int64_t> lifetime_ms,
                        std::string_view actor) {
-  MintedKey minted{{}, domain::generate_api_key()};
-  storage::ApiKeyRecord& key = minted.record;
-  if (organization) key.organization_id = organization->id;
-  key.name = name;
-  key.prefix = minted.secret.prefix;
-  key.key_hash = minted.secret.hash;
-  key.role = role;
-  key.created_at = util::now_ms();  // the time the lifetime counts from
-  if (lifetime_ms) key.expires_at = key.created_at + *lifetime_ms;
-  key.created_by = std::string(actor);
-  bool live = true;
-  db.write([&](storage::Session& session) {
-    if (organization && !storage::lock_live_organization(session, organization->id)) {
-      live = false;  // deleted since it was read
-      return;
-    }
-    storage::insert_api_key(session, key);
-    record_key_change(session, domain::audit_action::kApiKeyCreated, key, nullptr, key_json(key), actor);
+  domain::KeyToMint request;
+  if (organization) request.organization_id = organization->id;
+  request.name = name;
+  request.role = role;
+  request.created_at = util::now_ms();  // the time the lifetime counts from
+  if (lifetime_ms) request.expires_at = request.created_at + *lifetime_ms;
+  request.created_by = std::string(actor);
+  auto minted = storage::write_value(db, [&](storage::Session& session) {
+    domain::AuditTrail trail(session, cli_actor(actor));
+    return domain::mint_api_key(trail, request);
   });
-  if (!live) throw CommandFailed("organization '" + organization->clerk_id + "' is deleted");
-  return minted;
+  if (!minted) throw CommandFailed("organization '" + organization->clerk_id + "' is deleted");
+  return MintedKey{minted->record, minted->secret};
 }
 
 RevokedKey revoke_api_key(storage::Database& db, const std::string& id_or_prefix, bool by_prefix,
@@ -102,13 +91,9 @@ RevokedKey revoke_api_key(storage::Database& db, const std::string& id_or_prefix
     result = {};  // a retried write starts again
     result.found = by_prefix ? storage::find_api_key_by_prefix(session, id_or_prefix)
                              : storage::find_api_key(session, id_or_prefix);
-    if (!result.found || result.found->revoked_at) return;
-    if (!storage::revoke_api_key(session, result.found->id, now)) return;
-    storage::ApiKeyRecord after = *result.found;
-    after.revoked_at = after.updated_at = now;
-    record_key_change(session, domain::audit_action::kApiKeyRevoked, *result.found, key_json(*result.found),
-                      key_json(after), actor);
-    result.revoked_now = true;
+    if (!result.found) return;
+    domain::AuditTrail trail(session, cli_actor(actor));
+    result.revoked_now = domain::revoke_api_key(trail, *result.found, now);
   });
   return result;
 }

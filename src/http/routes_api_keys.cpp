@@ -5,15 +5,15 @@
 // Platform keys (no organization) are made only by `mcp-admin apikey create --platform` or
 // MCP_ADMIN_BOOTSTRAP_KEY, never through the API.
 #include "app/app.h"
-#include "domain/audit_trail.h"
 #include "domain/api_key.h"
+#include "domain/api_key_lifecycle.h"
+#include "domain/audit_trail.h"
 #include "domain/authorization.h"
 #include "http/api_support.h"
 #include "http/registry_json.h"
 #include "http/router.h"
 #include "http/routes.h"
 #include "storage/api_key_store.h"
-#include "storage/audit_store.h"
 #include "storage/identity_store.h"
 #include "util/time.h"
 
@@ -121,26 +121,15 @@ void add_api_key_routes(Router& router, app::App& app) {
                       throw domain::AccessDenied(403, "A credential may not create a key with a role above its own (" +
                                                           r.principal.role + ").");
                     }
-                    domain::NewApiKey secret = domain::generate_api_key();
-                    storage::ApiKeyRecord key;
-                    key.organization_id = organization.id;
-                    key.name = name;
-                    key.prefix = secret.prefix;
-                    key.key_hash = secret.hash;
-                    key.role = role;
-                    key.expires_at = expires_at;
-                    key.created_by = r.principal.actor_id;
-                    key.created_at = r.now_ms;  // the time expires_in counts from
-                    r.app.database().write([&](storage::Session& session) {
-                      if (!storage::lock_live_organization(session, organization.id)) {
-                        throw ApiError(404, kNoOrganization);  // deleted since it was read
-                      }
-                      storage::insert_api_key(session, key);
-                      storage::insert_audit_log(session, r.audit(domain::audit_action::kApiKeyCreated, domain::audit_target::kApiKey, key.id, organization.id,
-                                                                 nullptr, api_key_json(key)));
+                    domain::KeyToMint request{organization.id, name, role, expires_at, r.principal.actor_id, r.now_ms};
+                    auto minted = storage::write_value(r.app.database(), [&](storage::Session& session) {
+                      domain::AuditTrail trail(session, r.audit_actor());
+                      return domain::mint_api_key(trail, request);
                     });
+                    if (!minted) throw ApiError(404, kNoOrganization);  // deleted since it was read
+                    const storage::ApiKeyRecord& key = minted->record;
                     json answer = api_key_json(key);
-                    answer["key"] = secret.secret;
+                    answer["key"] = minted->secret.secret;
                     r.ctx.res.set_header("Cache-Control", "no-store");
                     r.send(201, answer);
                   }),
@@ -156,12 +145,8 @@ void add_api_key_routes(Router& router, app::App& app) {
                       std::optional<storage::ApiKeyRecord> key;
                       if (is_plausible_id(r.param("key_id"))) key = storage::find_api_key(session, r.param("key_id"));
                       if (!key || key->organization_id != organization.id) throw ApiError(404, kNoKey);
-                      if (key->revoked_at) return;  // revoking twice changes nothing
-                      storage::ApiKeyRecord revoked = *key;
-                      revoked.revoked_at = revoked.updated_at = r.now_ms;
-                      if (!storage::revoke_api_key(session, key->id, r.now_ms)) return;  // a concurrent revoke won
-                      storage::insert_audit_log(session, r.audit(domain::audit_action::kApiKeyRevoked, domain::audit_target::kApiKey, key->id, organization.id,
-                                                                 api_key_json(*key), api_key_json(revoked)));
+                      domain::AuditTrail trail(session, r.audit_actor());
+                      domain::revoke_api_key(trail, *key, r.now_ms);  // revoking twice changes nothing
                     });
                     r.send_no_content();
                   }),

@@ -1,6 +1,7 @@
 // An organization's use cases without HTTP, against an in-memory SQLite with the real schema: its
 // deletion (domain/organization_deletion.h: the cascade and its audit story, whoever deletes) and
-// its members (domain/memberships.h: add, change the role, remove, and what is refused).
+// its members (domain/memberships.h: add, change the role, remove, and what is refused) and its
+// API keys (domain/api_key_lifecycle.h: minted with only the hash stored, revoked once).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/api_key_lifecycle.h"
 #include "domain/audit_trail.h"
 #include "domain/memberships.h"
 #include "domain/organization_deletion.h"
@@ -201,4 +203,26 @@ TEST_CASE("members: what is refused, and nothing is recorded for it") {
   world.remove(world.acme, 5000);
   CHECK(refusal([&](auto& t) { domain::add_member(t, world.acme.id, "user_ada_org_acme", "MEMBER", true); }) ==
         Reason::NoSuchOrganization);
+}
+
+TEST_CASE("API keys: minted with only the hash stored, revoked once; none for a deleted organization") {
+  World world;
+  domain::KeyToMint request{world.acme.id, "ci", "VIEWER", std::nullopt, std::string("key_root"), 1000};
+  auto minted = world.as_api_key([&](domain::AuditTrail& trail) { return domain::mint_api_key(trail, request); });
+  REQUIRE(minted.has_value());
+  CHECK(minted->secret.secret.rfind(minted->record.prefix, 0) == 0);
+  CHECK(minted->record.key_hash == minted->secret.hash);
+  CHECK(minted->record.key_hash.find(minted->secret.secret) == std::string::npos);
+  CHECK(world.as_api_key([&](domain::AuditTrail& trail) { return domain::revoke_api_key(trail, minted->record, 2000); }));
+  auto stored = storage::read_value(*world.db, [&](storage::Session& session) {
+    return *storage::find_api_key(session, minted->record.id);
+  });
+  CHECK(stored.revoked_at == std::optional<int64_t>(2000));
+  CHECK_FALSE(world.as_api_key([&](domain::AuditTrail& trail) { return domain::revoke_api_key(trail, stored, 3000); }));
+  auto created_and_revoked = world.actions(world.acme.id);
+  CHECK(std::count(created_and_revoked.begin(), created_and_revoked.end(), "api_key.created api_key api_key") == 1);
+  CHECK(std::count(created_and_revoked.begin(), created_and_revoked.end(), "api_key.revoked api_key api_key") == 1);
+
+  world.remove(world.acme, 5000);
+  CHECK_FALSE(world.as_api_key([&](domain::AuditTrail& trail) { return domain::mint_api_key(trail, request); }));
 }
