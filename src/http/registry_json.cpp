@@ -1,5 +1,7 @@
 #include "http/registry_json.h"
 
+#include "domain/api_key_lifecycle.h"
+#include "domain/services.h"
 #include "domain/tool_policy.h"
 #include "http/api_support.h"
 
@@ -36,37 +38,10 @@ json mcp_server_json(const storage::McpServerRecord& server) {
 }
 
 json service_json(const storage::ServiceRecord& service, const storage::McpServerRecord& server) {
-  return {{"id", service.id},
-          {"organization_id", service.organization_id},
-          {"mcp_server_id", service.mcp_server_id},
-          {"mcp_server",
-           {{"id", server.id},
-            {"slug", server.slug},
-            {"name", server.name},
-            {"transport", server.transport},
-            {"url", text_or_null(server.url)},
-            {"is_active", server.is_active}}},
-          {"enabled", service.enabled},
-          {"config", service.config},
-          {"tool_policy", service.tool_policy.value_or(domain::ToolPolicy{}.to_json())},
-          {"created_at", timestamp_json(service.created_at)},
-          {"updated_at", timestamp_json(service.updated_at)}};
+  return domain::service_view(service, server);
 }
 
-json api_key_json(const storage::ApiKeyRecord& key) {
-  return {{"id", key.id},
-          {"organization_id", text_or_null(key.organization_id)},
-          {"name", key.name},
-          {"prefix", key.prefix},
-          {"role", key.role},
-          {"expires_at", timestamp_json(key.expires_at)},
-          {"last_used_at", timestamp_json(key.last_used_at)},
-          {"usage_count", key.usage_count},
-          {"revoked_at", timestamp_json(key.revoked_at)},
-          {"created_by", text_or_null(key.created_by)},
-          {"created_at", timestamp_json(key.created_at)},
-          {"updated_at", timestamp_json(key.updated_at)}};
-}
+json api_key_json(const storage::ApiKeyRecord& key) { return domain::audit_view(key); }
 
 json mcp_server_schema() {
   return object_schema({{"id", typed("string")},

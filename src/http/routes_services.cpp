@@ -9,6 +9,7 @@
 #include "app/app.h"
 #include "domain/audit_trail.h"
 #include "domain/authorization.h"
+#include "domain/services.h"
 #include "domain/tool_policy.h"
 #include "http/api_support.h"
 #include "http/registry_json.h"
@@ -26,7 +27,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr int kWriteAttempts = 8;
 const char* const kNoOrganization = "There is no such organization.";
 const char* const kNoServer = "There is no such MCP server.";
 
@@ -65,13 +65,6 @@ Target resolve(ApiRequest& r, domain::Permission permission, bool with_server) {
   return target;
 }
 
-// enabled: from off (or no row) to on; disabled: from on (or no row) to off; otherwise updated.
-std::string_view action_for(const std::optional<storage::ServiceRecord>& before, const storage::ServiceRecord& after) {
-  bool was_enabled = before && before->enabled;
-  if (after.enabled && (!before || !was_enabled)) return domain::audit_action::kServiceEnabled;
-  if (!after.enabled && (!before || was_enabled)) return domain::audit_action::kServiceDisabled;
-  return domain::audit_action::kServiceUpdated;
-}
 
 }  // namespace
 
@@ -112,46 +105,15 @@ void add_service_routes(Router& router, app::App& app) {
                         throw_field_error(e.field().empty() ? "tool_policy" : "tool_policy." + e.field(), e.what());
                       }
                     }
+                    domain::ServiceChange change{config, enabled.value_or(true), tool_policy};
                     storage::ServiceRecord result;
                     storage::McpServerRecord server;
                     r.app.database().write([&](storage::Session& session) {
                       // Again inside the write: either may have gone since they were read.
                       storage::OrganizationRecord organization = live_organization(session, r.param("id"));
                       server = server_or_404(session, r.param("server_id"));
-                      for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
-                        std::optional<storage::ServiceRecord> before =
-                            storage::find_service(session, organization.id, server.id);
-                        storage::ServiceRecord after;
-                        if (before) {
-                          after = *before;
-                        } else {
-                          after.organization_id = organization.id;
-                          after.mcp_server_id = server.id;
-                          after.enabled = true;
-                        }
-                        if (config) after.config = *config;
-                        if (tool_policy) after.tool_policy = *tool_policy;
-                        // PUT enables (DESIGN.md §4.2): only an explicit "enabled": false keeps it off.
-                        after.enabled = enabled.value_or(true);
-                        if (before && before->enabled == after.enabled && before->config == after.config &&
-                            before->tool_policy == after.tool_policy) {
-                          result = *before;  // nothing to change: no write, no audit
-                          return;
-                        }
-                        if (before) {
-                          after.updated_at = std::max(r.now_ms, before->updated_at + 1);
-                          if (!storage::update_service(session, after, before->updated_at)) continue;
-                        } else if (!storage::insert_service_if_absent(session, after)) {
-                          continue;  // a concurrent PUT created it: apply this one on top
-                        }
-                        json before_json = before ? service_json(*before, server) : json(nullptr);
-                        storage::insert_audit_log(session, r.audit(action_for(before, after), domain::audit_target::kService,
-                                                                   after.id, organization.id, std::move(before_json),
-                                                                   service_json(after, server)));
-                        result = after;
-                        return;
-                      }
-                      throw storage::Conflict("organization_services: the row kept changing under the update");
+                      domain::AuditTrail trail(session, r.audit_actor());
+                      result = domain::put_service(trail, server, organization.id, change, r.now_ms);
                     });
                     r.send(200, service_json(result, server));
                   }),
@@ -178,21 +140,12 @@ void add_service_routes(Router& router, app::App& app) {
                     r.app.database().write([&](storage::Session& session) {
                       storage::OrganizationRecord organization = live_organization(session, r.param("id"));
                       storage::McpServerRecord server = server_or_404(session, r.param("server_id"));
-                      for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
-                        auto before = storage::find_service(session, organization.id, server.id);
-                        if (!before) throw ApiError(404, "The organization has no service for that MCP server.");
-                        if (!before->enabled) return;  // already disabled: nothing to do, 204 again
-                        storage::ServiceRecord after = *before;
-                        after.enabled = false;
-                        after.updated_at = std::max(r.now_ms, before->updated_at + 1);
-                        if (!storage::update_service(session, after, before->updated_at)) continue;
-                        storage::insert_audit_log(session, r.audit(domain::audit_action::kServiceDisabled,
-                                                                   domain::audit_target::kService, after.id, organization.id,
-                                                                   service_json(*before, server),
-                                                                   service_json(after, server)));
-                        return;
+                      domain::AuditTrail trail(session, r.audit_actor());
+                      // Already disabled: nothing to do, 204 again.
+                      if (domain::disable_service(trail, server, organization.id, r.now_ms) ==
+                          domain::DisableOutcome::NoService) {
+                        throw ApiError(404, "The organization has no service for that MCP server.");
                       }
-                      throw storage::Conflict("organization_services: the row kept changing under the update");
                     });
                     r.send_no_content();
                   }),

@@ -1,7 +1,8 @@
 // An organization's use cases without HTTP, against an in-memory SQLite with the real schema: its
 // deletion (domain/organization_deletion.h: the cascade and its audit story, whoever deletes) and
 // its members (domain/memberships.h: add, change the role, remove, and what is refused) and its
-// API keys (domain/api_key_lifecycle.h: minted with only the hash stored, revoked once).
+// API keys (domain/api_key_lifecycle.h: minted with only the hash stored, revoked once) and its
+// services (domain/services.h: enabled, changed, disabled; a change of nothing writes nothing).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -13,9 +14,11 @@
 #include "domain/audit_trail.h"
 #include "domain/memberships.h"
 #include "domain/organization_deletion.h"
+#include "domain/services.h"
 #include "storage/api_key_store.h"
 #include "storage/audit_store.h"
 #include "storage/identity_store.h"
+#include "storage/mcp_server_store.h"
 #include "storage/migrator.h"
 #include "storage/open_database.h"
 
@@ -225,4 +228,35 @@ TEST_CASE("API keys: minted with only the hash stored, revoked once; none for a 
 
   world.remove(world.acme, 5000);
   CHECK_FALSE(world.as_api_key([&](domain::AuditTrail& trail) { return domain::mint_api_key(trail, request); }));
+}
+
+TEST_CASE("services: enabled, a same PUT writes nothing, config changed, disabled once; unknown is NoService") {
+  World world;
+  storage::McpServerRecord server;
+  server.slug = "github";
+  server.name = "GitHub";
+  world.db->write([&](storage::Session& session) { storage::insert_mcp_server(session, server); });
+  auto put = [&](domain::ServiceChange change, int64_t at) {
+    return world.as_api_key([&](domain::AuditTrail& trail) {
+      return domain::put_service(trail, server, world.acme.id, change, at);
+    });
+  };
+  auto disable = [&](int64_t at) {
+    return world.as_api_key([&](domain::AuditTrail& trail) {
+      return domain::disable_service(trail, server, world.acme.id, at);
+    });
+  };
+  CHECK(disable(500) == domain::DisableOutcome::NoService);
+  auto enabled = put({nlohmann::json{{"repo", "acme/app"}}, true, std::nullopt}, 1000);
+  CHECK(enabled.enabled);
+  CHECK(put({nlohmann::json{{"repo", "acme/app"}}, true, std::nullopt}, 1100).updated_at == enabled.updated_at);
+  auto changed = put({nlohmann::json{{"repo", "acme/web"}}, true, std::nullopt}, 1200);
+  CHECK(changed.config["repo"] == "acme/web");
+  CHECK(disable(1300) == domain::DisableOutcome::Disabled);
+  CHECK(disable(1400) == domain::DisableOutcome::AlreadyDisabled);
+  CHECK(world.actions(world.acme.id) == std::vector<std::string>{
+                                           "organization_service.disabled organization_service api_key",
+                                           "organization_service.enabled organization_service api_key",
+                                           "organization_service.updated organization_service api_key",
+                                       });
 }
