@@ -34,25 +34,8 @@ constexpr size_t kMaxNameLength = 256;
 constexpr int64_t kMaxLifetimeMs = int64_t{100} * 365 * 86'400'000;
 constexpr int kListBatch = 500;
 
-json time_or_null(const std::optional<int64_t>& at) {
-  return at ? json(util::format_iso8601_ms(*at)) : json(nullptr);
-}
-
 // The same shape as the admin API's (never the hash).
-json key_json(const storage::ApiKeyRecord& key) {
-  return {{"id", key.id},
-          {"organization_id", key.organization_id ? json(*key.organization_id) : json(nullptr)},
-          {"name", key.name},
-          {"prefix", key.prefix},
-          {"role", key.role},
-          {"expires_at", time_or_null(key.expires_at)},
-          {"last_used_at", time_or_null(key.last_used_at)},
-          {"usage_count", key.usage_count},
-          {"revoked_at", time_or_null(key.revoked_at)},
-          {"created_by", key.created_by ? json(*key.created_by) : json(nullptr)},
-          {"created_at", util::format_iso8601_ms(key.created_at)},
-          {"updated_at", util::format_iso8601_ms(key.updated_at)}};
-}
+json key_json(const storage::ApiKeyRecord& key) { return domain::audit_view(key); }
 
 const char* key_status(const storage::ApiKeyRecord& key, int64_t now_ms) {
   if (key.revoked_at) return "revoked";

@@ -1,31 +1,20 @@
 #include "domain/api_key_lifecycle.h"
 
-#include "util/time.h"
-
 namespace mcp::domain {
-
-namespace {
-nlohmann::json time_or_null(const std::optional<int64_t>& at) {
-  return at ? nlohmann::json(util::format_iso8601_ms(*at)) : nlohmann::json(nullptr);
-}
-nlohmann::json text_or_null(const std::optional<std::string>& text) {
-  return text ? nlohmann::json(*text) : nlohmann::json(nullptr);
-}
-}  // namespace
 
 nlohmann::json audit_view(const storage::ApiKeyRecord& key) {
   return {{"id", key.id},
-          {"organization_id", text_or_null(key.organization_id)},
+          {"organization_id", nullable_json(key.organization_id)},
           {"name", key.name},
           {"prefix", key.prefix},
           {"role", key.role},
-          {"expires_at", time_or_null(key.expires_at)},
-          {"last_used_at", time_or_null(key.last_used_at)},
+          {"expires_at", nullable_time(key.expires_at)},
+          {"last_used_at", nullable_time(key.last_used_at)},
           {"usage_count", key.usage_count},
-          {"revoked_at", time_or_null(key.revoked_at)},
-          {"created_by", text_or_null(key.created_by)},
-          {"created_at", util::format_iso8601_ms(key.created_at)},
-          {"updated_at", util::format_iso8601_ms(key.updated_at)}};
+          {"revoked_at", nullable_time(key.revoked_at)},
+          {"created_by", nullable_json(key.created_by)},
+          {"created_at", nullable_time(key.created_at)},
+          {"updated_at", nullable_time(key.updated_at)}};
 }
 
 std::optional<MintedApiKey> mint_api_key(AuditTrail& trail, const KeyToMint& request) {

@@ -30,8 +30,6 @@ struct ApplyContext {
   }
 };
 
-json optional_json(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
-
 // Newer Clerk data wins; equal timestamps apply again (a replay of the same version changes nothing).
 bool is_stale(const std::optional<int64_t>& stored_updated_at, int64_t incoming_updated_at) {
   return stored_updated_at && *stored_updated_at > incoming_updated_at;
@@ -237,8 +235,8 @@ void apply_membership(ApplyContext& ctx, const ClerkMembershipData& data, std::o
 
 json describe_session(const storage::ClerkSessionState& state, const std::string& clerk_session_id) {
   return {{"clerk_session_id", clerk_session_id},
-          {"organization_id", optional_json(state.organization_id)},
-          {"status", optional_json(state.clerk_status)},
+          {"organization_id", nullable_json(state.organization_id)},
+          {"status", nullable_json(state.clerk_status)},
           {"revoked", state.revoked_at.has_value()}};
 }
 

@@ -4,12 +4,6 @@
 
 namespace mcp::domain {
 
-namespace {
-nlohmann::json optional_json(const std::optional<std::string>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-}  // namespace
-
 void resolve_slug(AuditTrail& trail, const std::string& clerk_slug, const std::string& acting_clerk_id) {
   // The claims are read after the lock: a concurrent hand-over has committed by then, and ours
   // will be seen by the next one (READ COMMITTED reads each statement afresh).
@@ -30,8 +24,8 @@ void resolve_slug(AuditTrail& trail, const std::string& clerk_slug, const std::s
   auto audit_slug = [&](const storage::SlugClaim& claim, const std::optional<std::string>& slug) {
     if (claim.clerk_id == acting_clerk_id) return;
     trail.record(claim.id, audit_action::kOrganizationSlugChanged, audit_target::kOrganization, claim.id,
-                 {{"clerk_id", claim.clerk_id}, {"slug", optional_json(claim.slug)}},
-                 {{"clerk_id", claim.clerk_id}, {"slug", optional_json(slug)}});
+                 {{"clerk_id", claim.clerk_id}, {"slug", nullable_json(claim.slug)}},
+                 {{"clerk_id", claim.clerk_id}, {"slug", nullable_json(slug)}});
   };
   for (const auto& claim : claims) {
     if (!claim.deleted && &claim != winner && claim.slug == clerk_slug &&

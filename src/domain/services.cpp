@@ -4,17 +4,12 @@
 
 #include "domain/tool_policy.h"
 #include "storage/errors.h"
-#include "util/time.h"
 
 namespace mcp::domain {
 
 namespace {
 
 constexpr int kWriteAttempts = 8;
-
-nlohmann::json time_or_null(const std::optional<int64_t>& at) {
-  return at ? nlohmann::json(util::format_iso8601_ms(*at)) : nlohmann::json(nullptr);
-}
 
 // enabled: from off (or no row) to on; disabled: from on (or no row) to off; otherwise updated.
 std::string_view action_for(const std::optional<storage::ServiceRecord>& before, const storage::ServiceRecord& after) {
@@ -35,13 +30,13 @@ nlohmann::json service_view(const storage::ServiceRecord& service, const storage
             {"slug", server.slug},
             {"name", server.name},
             {"transport", server.transport},
-            {"url", server.url ? nlohmann::json(*server.url) : nlohmann::json(nullptr)},
+            {"url", nullable_json(server.url)},
             {"is_active", server.is_active}}},
           {"enabled", service.enabled},
           {"config", service.config},
           {"tool_policy", service.tool_policy.value_or(ToolPolicy{}.to_json())},
-          {"created_at", time_or_null(service.created_at)},
-          {"updated_at", time_or_null(service.updated_at)}};
+          {"created_at", nullable_time(service.created_at)},
+          {"updated_at", nullable_time(service.updated_at)}};
 }
 
 storage::ServiceRecord put_service(AuditTrail& trail, const storage::McpServerRecord& server,
