@@ -25,6 +25,16 @@ std::string raw_password(std::string_view url) {
   return std::string(userinfo.substr(colon + 1));
 }
 
+// The text with each "***" mask (where a password was) replaced by bytes no password search can
+// match across: a user name ending in "x0" and the mask ":***" together spell "x0:*", which is no
+// leak of a password "x0:*" (found by the long campaign, 2026-12-03).
+std::string without_masks(std::string text) {
+  for (size_t at = text.find("***"); at != std::string::npos; at = text.find("***", at + 3)) {
+    text.replace(at, 3, "\x01\x01\x01");
+  }
+  return text;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -37,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // also appear elsewhere in the URL (then the other place shows it, rightly).
       bool only_in_userinfo = text.find(password) == text.rfind(password);
       if (password.size() >= 8 && only_in_userinfo && password.find("***") == std::string::npos &&
-          (url.redacted.find(password) != std::string::npos ||
+          password.find('\x01') == std::string::npos &&
+          (without_masks(url.redacted).find(password) != std::string::npos ||
            url.postgres_conninfo_without_password.find(password) != std::string::npos)) {
         mcp::fuzz::property_failed("a DATABASE_URL's password reached its redacted form");
       }
