@@ -1,14 +1,50 @@
 #include "storage/group_commit.h"
 
+#include <utility>
+
 #include "storage/audit_store.h"
 #include "storage/errors.h"
 
 namespace mcp::storage {
 
 namespace {
-void finish(std::promise<void>& done, std::exception_ptr error) {
-  if (error) done.set_exception(error);
-  else done.set_value();
+// Hands the outcome to the waiting caller. The exception pointer is moved into the job before the
+// caller is woken, so the writer holds no reference once it may run: the caller's thread ends the
+// exception object's life, never this one while the caller still reads it. (promise::set_exception
+// keeps a copy until it returns, after waking the caller: a race only in the eyes of
+// ThreadSanitizer, which cannot see libstdc++'s reference counts, but one we need not have.)
+template <typename Job>
+void finish(Job* job, std::exception_ptr&& error) {
+  job->error = std::move(error);
+  job->done.set_value();
+}
+
+// One exception object per waiting caller for an error that fails several writes: each caller's
+// thread owns its own copy. Storage errors are copied by type; anything else is shared as it is.
+std::exception_ptr copy_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const UniqueViolation& e) {
+    return std::make_exception_ptr(UniqueViolation(e.what()));
+  } catch (const ForeignKeyViolation& e) {
+    return std::make_exception_ptr(ForeignKeyViolation(e.what()));
+  } catch (const CheckViolation& e) {
+    return std::make_exception_ptr(CheckViolation(e.what()));
+  } catch (const Conflict& e) {
+    return std::make_exception_ptr(Conflict(e.what()));
+  } catch (const Unavailable& e) {
+    return std::make_exception_ptr(Unavailable(e.what(), e.reason()));
+  } catch (const StorageError& e) {
+    return std::make_exception_ptr(StorageError(e.what()));
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+// Fails each job with its own copy of `error`.
+template <typename Jobs>
+void fail_each(const Jobs& jobs, const std::exception_ptr& error) {
+  for (auto* job : jobs) finish(job, copy_of(error));
 }
 }  // namespace
 
@@ -23,7 +59,7 @@ GroupCommitWriter::GroupCommitWriter(std::vector<std::unique_ptr<BatchConnection
 GroupCommitWriter::~GroupCommitWriter() { close(); }
 
 void GroupCommitWriter::write(const std::function<void(Session&)>& fn) {
-  Job job{&fn, {}};
+  Job job{&fn, {}, nullptr};
   std::future<void> done = job.done.get_future();
   {
     std::unique_lock lock(mutex_);
@@ -33,6 +69,7 @@ void GroupCommitWriter::write(const std::function<void(Session&)>& fn) {
   }
   ready_.notify_one();
   done.get();
+  if (job.error) std::rethrow_exception(std::exchange(job.error, nullptr));
 }
 
 void GroupCommitWriter::close() {
@@ -67,6 +104,8 @@ void GroupCommitWriter::run(BatchConnection& connection) {
 }
 
 void GroupCommitWriter::run_batch(BatchConnection& conn, const std::vector<Job*>& batch) {
+  // Every catch below only takes the exception pointer: the handler's own reference ends with the
+  // catch block, before any caller is woken with it.
   auto begin = [&]() -> std::exception_ptr {
     try {
       conn.prepare();
@@ -78,60 +117,68 @@ void GroupCommitWriter::run_batch(BatchConnection& conn, const std::vector<Job*>
     }
   };
   if (auto error = begin()) {
-    for (Job* job : batch) finish(job->done, error);
+    fail_each(batch, error);
     return;
   }
   std::vector<Job*> applied;
   for (size_t idx = 0; idx < batch.size(); ++idx) {
     Job* job = batch[idx];
+    std::exception_ptr error;
     try {
       conn.savepoint();
       (*job->fn)(conn.session());
       conn.release_savepoint();
       applied.push_back(job);
     } catch (...) {
-      std::exception_ptr error = std::current_exception();
-      if (conn.transaction_lost()) {
-        // The writes applied before this one are lost with the transaction: fail them too, and
-        // go on with the rest in a new one.
-        auto lost = std::make_exception_ptr(Unavailable("the write was rolled back by a storage failure"));
-        for (Job* earlier : applied) finish(earlier->done, lost);
-        applied.clear();
-        conn.rollback();
-        finish(job->done, error);
-        if (auto begin_error = begin()) {
-          for (size_t rest = idx + 1; rest < batch.size(); ++rest) finish(batch[rest]->done, begin_error);
-          return;
-        }
-        continue;
-      }
-      try {
-        conn.rollback_to_savepoint();
-      } catch (...) {
-        // The failed write could not be undone alone: what the transaction holds now is unknown
-        // (PostgreSQL: it may be aborted, and its COMMIT would roll everything back). Abort the
-        // whole batch; no write of it is acknowledged, and each caller answers 5xx / retries.
-        conn.rollback();
-        finish(job->done, error);
-        auto aborted = std::make_exception_ptr(
-            Unavailable("the write was rolled back with its batch: undoing another write of the batch failed"));
-        for (Job* earlier : applied) finish(earlier->done, aborted);
-        for (size_t rest = idx + 1; rest < batch.size(); ++rest) finish(batch[rest]->done, aborted);
+      error = std::current_exception();
+    }
+    if (!error) continue;
+    if (conn.transaction_lost()) {
+      // The writes applied before this one are lost with the transaction: fail them too, and
+      // go on with the rest in a new one.
+      fail_each(applied, std::make_exception_ptr(Unavailable("the write was rolled back by a storage failure")));
+      applied.clear();
+      conn.rollback();
+      finish(job, std::move(error));
+      if (auto begin_error = begin()) {
+        fail_each(std::vector<Job*>(batch.begin() + static_cast<std::ptrdiff_t>(idx) + 1, batch.end()), begin_error);
         return;
       }
-      finish(job->done, error);
+      continue;
     }
+    bool undone = true;
+    try {
+      conn.rollback_to_savepoint();
+    } catch (...) {
+      undone = false;
+    }
+    if (!undone) {
+      // The failed write could not be undone alone: what the transaction holds now is unknown
+      // (PostgreSQL: it may be aborted, and its COMMIT would roll everything back). Abort the
+      // whole batch; no write of it is acknowledged, and each caller answers 5xx / retries.
+      conn.rollback();
+      finish(job, std::move(error));
+      auto aborted = std::make_exception_ptr(
+          Unavailable("the write was rolled back with its batch: undoing another write of the batch failed"));
+      fail_each(applied, aborted);
+      fail_each(std::vector<Job*>(batch.begin() + static_cast<std::ptrdiff_t>(idx) + 1, batch.end()), aborted);
+      return;
+    }
+    finish(job, std::move(error));
   }
+  std::exception_ptr commit_error;
   try {
     order_audit_ids_for_commit(conn.session());
     conn.commit();
   } catch (...) {
-    std::exception_ptr error = std::current_exception();
+    commit_error = std::current_exception();
+  }
+  if (commit_error) {
     conn.rollback();
-    for (Job* job : applied) finish(job->done, error);
+    fail_each(applied, commit_error);
     return;
   }
-  for (Job* job : applied) finish(job->done, nullptr);
+  for (Job* job : applied) finish(job, nullptr);
 }
 
 }  // namespace mcp::storage

@@ -58,7 +58,10 @@ class GroupCommitWriter {
  private:
   struct Job {
     const std::function<void(Session&)>* fn;
-    std::promise<void> done;
+    std::promise<void> done;  // set once the write's outcome is known
+    // Why it failed: moved in by the writer before `done` is set, rethrown by the caller. The
+    // writer keeps no reference, so the exception object lives and dies on the caller's thread.
+    std::exception_ptr error;
   };
 
   void run(BatchConnection& connection);
