@@ -21,10 +21,10 @@ step_done "install-deps + static build"
 
 echo "== build (build/)" >&2
 # MCP_ADMIN_SANITIZERS=0 leaves out the ASan + UBSan build and suites, MCP_ADMIN_FUZZ_SECONDS=0 the
-# short fuzzing (both on in CI): a quicker local run. MCP_ADMIN_TSAN=1 adds the TSan build and
-# suites; off by default until the data races they report are triaged (tests/sanitizers/README.md).
+# short fuzzing, MCP_ADMIN_TSAN=0 the TSan build and its suites (all three on in CI): a quicker
+# local run (tests/sanitizers/README.md).
 sanitizers=${MCP_ADMIN_SANITIZERS:-1}
-tsan=${MCP_ADMIN_TSAN:-0}
+tsan=${MCP_ADMIN_TSAN:-1}
 fuzz_seconds=${MCP_ADMIN_FUZZ_SECONDS:-10}
 sanitizer_dirs=(-DMCP_ADMIN_ASAN_DIR= -DMCP_ADMIN_TSAN_DIR=)
 # ASan + UBSan: the fuzz build (clang-16) instruments every library anyway; its mcp-admin and
