@@ -1,5 +1,7 @@
 #include "http/admin_cookies.h"
 
+#include "util/crypto.h"
+
 namespace mcp::http {
 
 namespace {
@@ -44,6 +46,10 @@ std::optional<domain::AdminSession> signed_in_session(const app::App& app, const
   auto value = cookie_value(req, domain::kAdminSessionCookie);
   if (!value) return std::nullopt;
   return seal->open_session(*value, now_ms);
+}
+
+bool carries_csrf_token(const Request& req, const domain::AdminSession& session) {
+  return util::constant_time_equals(req.get_header_value("X-CSRF-Token"), session.csrf_token);
 }
 
 }  // namespace mcp::http

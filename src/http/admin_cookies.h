@@ -24,4 +24,7 @@ void set_cookie(Response& res, const app::App& app, std::string_view name, const
 // (and always when sign-in is off).
 std::optional<domain::AdminSession> signed_in_session(const app::App& app, const Request& req, int64_t now_ms);
 
+// Whether the request echoes the session's CSRF token in X-CSRF-Token (compared in constant time).
+bool carries_csrf_token(const Request& req, const domain::AdminSession& session);
+
 }  // namespace mcp::http

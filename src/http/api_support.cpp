@@ -382,8 +382,7 @@ Handler api_handler(app::App& app, ApiHandler handler) {
                                                                       signed_in->organization_id);
           // A cookie rides along with any site's request: a change must echo the session's token,
           // which only a page of this origin can read (GET /auth/session).
-          if (ctx.req.method != "GET" && ctx.req.method != "HEAD" &&
-              !util::constant_time_equals(ctx.req.get_header_value("X-CSRF-Token"), signed_in->csrf_token)) {
+          if (ctx.req.method != "GET" && ctx.req.method != "HEAD" && !carries_csrf_token(ctx.req, *signed_in)) {
             send_problem(ctx.res, 403,
                          "The X-CSRF-Token header is missing or wrong: a change made with the admin page's session "
                          "must carry the csrf_token of GET /auth/session.");

@@ -28,8 +28,8 @@ void add_api_key_routes(Router& router, app::App& app);       // organization AP
 void add_session_routes(Router& router, app::App& app);       // sessions, active-organization switching
 void add_audit_log_routes(Router& router, app::App& app);     // the audit trail
 void add_gateway_routes(Router& router, app::App& app);       // forward auth for MCP gateways
-void add_me_routes(Router& router, app::App& app);
-void add_sign_in_routes(Router& router, app::App& app);  // the admin page's sign-in with Clerk (/auth/…)            // who the credential is (the admin page's sign-in)
+void add_me_routes(Router& router, app::App& app);            // who the credential is (the admin page's sign-in)
+void add_sign_in_routes(Router& router, app::App& app);       // the admin page's sign-in with Clerk (/auth/…)
 
 // GET /.well-known/oauth-protected-resource[/…]: RFC 9728 metadata for MCP clients (README "MCP clients: OAuth discovery").
 void add_oauth_metadata_routes(Router& router, app::App& app);

@@ -163,8 +163,11 @@ void update_organization(ApiRequest& r) {
 void delete_organization(ApiRequest& r) {
   storage::OrganizationRecord current = authorized_organization(r, Permission::Platform);
   storage::write_value(r.app.database(), [&](storage::Session& session) {
+    // Read again inside the write: a webhook may have changed its slug since the check above.
+    auto organization = storage::find_organization(session, current.id);
+    if (!organization || organization->deleted_at) throw ApiError(404, kNoOrganization);
     domain::AuditTrail trail(session, r.audit_actor());
-    if (!domain::delete_organization(trail, current, r.now_ms).organization_deleted) {
+    if (!domain::delete_organization(trail, *organization, r.now_ms).organization_deleted) {
       throw ApiError(404, kNoOrganization);
     }
     return 0;

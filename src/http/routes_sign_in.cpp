@@ -166,7 +166,7 @@ std::optional<domain::AdminSession> session_for_change(RequestContext& ctx, app:
     send_problem(ctx.res, 401, "Not signed in to the admin page.");
     return std::nullopt;
   }
-  if (!util::constant_time_equals(ctx.req.get_header_value("X-CSRF-Token"), signed_in->csrf_token)) {
+  if (!carries_csrf_token(ctx.req, *signed_in)) {
     send_problem(ctx.res, 403, "The X-CSRF-Token header is missing or wrong: send the csrf_token of GET /auth/session.");
     return std::nullopt;
   }

@@ -1,5 +1,6 @@
 #include "storage/group_commit.h"
 
+#include <typeinfo>
 #include <utility>
 
 #include "storage/audit_store.h"
@@ -20,22 +21,22 @@ void finish(Job* job, std::exception_ptr&& error) {
 }
 
 // One exception object per waiting caller for an error that fails several writes: each caller's
-// thread owns its own copy. Storage errors are copied by type; anything else is shared as it is.
+// thread owns its own copy. The storage errors are copied when the type is exactly theirs; any
+// other exception (a subclass too) is shared as it is, so no caller sees a sliced one.
 std::exception_ptr copy_of(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
-  } catch (const UniqueViolation& e) {
-    return std::make_exception_ptr(UniqueViolation(e.what()));
-  } catch (const ForeignKeyViolation& e) {
-    return std::make_exception_ptr(ForeignKeyViolation(e.what()));
-  } catch (const CheckViolation& e) {
-    return std::make_exception_ptr(CheckViolation(e.what()));
-  } catch (const Conflict& e) {
-    return std::make_exception_ptr(Conflict(e.what()));
-  } catch (const Unavailable& e) {
-    return std::make_exception_ptr(Unavailable(e.what(), e.reason()));
   } catch (const StorageError& e) {
-    return std::make_exception_ptr(StorageError(e.what()));
+    const std::type_info& type = typeid(e);
+    if (type == typeid(UniqueViolation)) return std::make_exception_ptr(UniqueViolation(e.what()));
+    if (type == typeid(ForeignKeyViolation)) return std::make_exception_ptr(ForeignKeyViolation(e.what()));
+    if (type == typeid(CheckViolation)) return std::make_exception_ptr(CheckViolation(e.what()));
+    if (type == typeid(Conflict)) return std::make_exception_ptr(Conflict(e.what()));
+    if (type == typeid(Unavailable)) {
+      return std::make_exception_ptr(Unavailable(e.what(), static_cast<const Unavailable&>(e).reason()));
+    }
+    if (type == typeid(StorageError)) return std::make_exception_ptr(StorageError(e.what()));
+    return std::current_exception();
   } catch (...) {
     return std::current_exception();
   }
