@@ -258,7 +258,7 @@ Config resolve_config(const ConfigSources& sources, bool stderr_is_terminal) {
   config.oauth_client_id = setting("MCP_ADMIN_OAUTH_CLIENT_ID");
   config.oauth_client_secret = setting("MCP_ADMIN_OAUTH_CLIENT_SECRET");
   if (config.oauth_client_id.has_value() != config.oauth_client_secret.has_value()) {
-    throw ConfigError(std::string("MCP_ADMIN_OAUTH_CLIENT_") + (config.oauth_client_id ? "SECRET" : "ID") +
+    throw ConfigError(std::string(config.oauth_client_id ? "MCP_ADMIN_OAUTH_CLIENT_SECRET" : "MCP_ADMIN_OAUTH_CLIENT_ID") +
                       " is not set: the admin page's sign-in with Clerk needs both the OAuth application's client id "
                       "and its secret (Clerk Dashboard → OAuth applications)");
   }
