@@ -75,6 +75,8 @@ class RequestReader {
   State fail(int status, std::string detail);
   std::optional<ReadError> check_unparsed_header() const;
   std::optional<ReadError> check_header();
+  // Takes the body limit of a chunked request from Beast (see Parser::chunked_bytes).
+  void count_chunked_body();
   void reset_parser();
 
   ReaderLimits limits_;

@@ -76,3 +76,39 @@ TEST_CASE("request reader: chunked bodies with trailers, dripped, are read whole
     CHECK(reader.take().request.body == (chunks[0] == '5' ? "hello world" : ""));
   }
 }
+
+// Beast subtracted a chunk's declared size from its body limit each time it re-read a chunk line
+// whose quoted extension had not all arrived: dripped, a malformed extension in a 1 KiB request
+// was refused 413 "larger than the limit" instead of 400. The http_request fuzz target found it.
+TEST_CASE("request reader: a dripped malformed chunk extension is a 400, as it is sent at once") {
+  std::string request = "POST /api/v1/organizations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "5;ext=\"de\x02";
+  // Beast reads a quoted extension past the line's end, to its closing quote.
+  for (int i = 0; i < 80; ++i) request += "GET / HTTP/1.1\r\n";
+  request += "\"x\r\n";
+  RequestReader at_once(mcp::http::ReaderLimits{.max_body_bytes = 4096});
+  at_once.append(request);
+  REQUIRE(at_once.parse() == RequestReader::State::Failed);
+  CHECK(at_once.error().status == 400);
+  RequestReader dripped(mcp::http::ReaderLimits{.max_body_bytes = 4096});
+  REQUIRE(feed_bytewise(dripped, request) == RequestReader::State::Failed);
+  CHECK(dripped.error().status == 400);
+}
+
+TEST_CASE("request reader: a chunked body over the limit is a 413, by declared size or by sum") {
+  std::string head = "POST /api/v1/organizations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  RequestReader declared(mcp::http::ReaderLimits{.max_body_bytes = 16});
+  declared.append(head + "ffffffff\r\n");
+  REQUIRE(declared.parse() == RequestReader::State::Failed);
+  CHECK(declared.error().status == 413);
+
+  RequestReader summed(mcp::http::ReaderLimits{.max_body_bytes = 16});
+  std::string chunks;
+  for (int i = 0; i < 4; ++i) chunks += "5\r\nhello\r\n";
+  REQUIRE(feed_bytewise(summed, head + chunks + "0\r\n\r\n") == RequestReader::State::Failed);
+  CHECK(summed.error().status == 413);
+
+  RequestReader exact(mcp::http::ReaderLimits{.max_body_bytes = 15});
+  REQUIRE(feed_bytewise(exact, head + "5\r\nhello\r\n5\r\nhello\r\n5\r\nhello\r\n0\r\n\r\n") == RequestReader::State::Ready);
+  CHECK(exact.take().request.body.size() == 15);
+}
