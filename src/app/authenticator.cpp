@@ -8,6 +8,7 @@
 #include "domain/api_key.h"
 #include "domain/audit_trail.h"
 #include "domain/clerk_event.h"
+#include "domain/credentials.h"
 #include "domain/jwt_verifier.h"
 #include "domain/protected_resource.h"
 #include "storage/api_key_store.h"
@@ -48,37 +49,25 @@ Authenticator::Authenticator(storage::Database& db, const Config& config, UsageR
 Authenticator::~Authenticator() = default;
 
 domain::Principal Authenticator::authenticate(std::string_view credential, int64_t now_ms) {
-  if (credential.empty()) {
-    throw Unauthenticated("No credential: send Authorization: Bearer <API key or Clerk session token>.");
-  }
-  if (domain::looks_like_jwt(credential)) return authenticate_session_token(credential, now_ms);
-  return authenticate_api_key(credential, now_ms);
+  domain::CredentialShape shape = domain::classify_credential(credential, jwt_ != nullptr);
+  if (!shape.kind) throw Unauthenticated(shape.refusal);
+  if (*shape.kind == domain::CredentialKind::Token) return authenticate_session_token(credential, now_ms);
+  return authenticate_api_key(credential, shape.api_key_prefix, now_ms);
 }
 
-domain::Principal Authenticator::authenticate_api_key(std::string_view credential, int64_t now_ms) {
-  auto prefix = domain::api_key_prefix(credential);
-  if (!prefix) throw Unauthenticated("The credential is neither an API key (mcp_sk_…) nor a session token.");
+domain::Principal Authenticator::authenticate_api_key(std::string_view credential, const std::string& prefix,
+                                                      int64_t now_ms) {
   auto key = storage::read_value(db_, [&](storage::Session& session) {
-    return storage::find_api_key_by_prefix(session, *prefix);
+    return storage::find_api_key_by_prefix(session, prefix);
   });
-  if (!key || !domain::api_key_matches(credential, key->key_hash)) throw Unauthenticated("The API key is not known.");
-  // Revoked is revoked whatever the time it carries: another instance's clock may run ahead of ours.
-  if (key->revoked_at) throw Unauthenticated("The API key has been revoked.");
-  if (key->expires_at && *key->expires_at <= now_ms) throw Unauthenticated("The API key has expired.");
+  std::optional<domain::StoredApiKeyState> stored;
+  if (key) stored = domain::StoredApiKeyState{key->key_hash, key->revoked_at, key->expires_at};
+  if (auto refusal = domain::api_key_refusal(credential, stored, now_ms)) throw Unauthenticated(*refusal);
   usage_.record(key->id, now_ms);
-  domain::Principal principal;
-  principal.kind = domain::Principal::Kind::ApiKey;
-  principal.actor_id = key->id;
-  principal.platform_admin = !key->organization_id.has_value();
-  principal.organization_id = key->organization_id;
-  if (key->organization_id) principal.role = key->role;
-  return principal;
+  return domain::api_key_principal(key->id, key->organization_id, key->role);
 }
 
 domain::Principal Authenticator::authenticate_session_token(std::string_view token, int64_t now_ms) {
-  if (!jwt_) {
-    throw Unauthenticated("Session tokens are not accepted: set CLERK_JWT_KEY or CLERK_JWKS_FILE to verify them.");
-  }
   domain::SessionClaims claims;
   try {
     claims = jwt_->verify(token, now_ms);
@@ -92,22 +81,18 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
     }
   }
   domain::Principal principal;
-  principal.kind = domain::Principal::Kind::User;
-  principal.clerk_user_id = claims.subject;
-  principal.clerk_session_id = claims.session_id;
-  if (claims.kind == domain::TokenKind::Access) principal.oauth_client_id = claims.client_id;
   std::optional<std::string> refusal;
   db_.read([&](storage::Session& session) {
+    std::optional<std::string> session_status;
     if (claims.session_id) {
-      auto clerk_session = storage::find_clerk_session_state(session, *claims.session_id);
-      refusal = domain::ended_session_refusal(clerk_session ? clerk_session->clerk_status : std::nullopt);
-      if (refusal) return;
+      if (auto clerk_session = storage::find_clerk_session_state(session, *claims.session_id)) {
+        session_status = clerk_session->clerk_status;
+      }
     }
     auto user = storage::find_user_by_clerk_id(session, claims.subject);
-    refusal = domain::token_user_refusal(user.has_value(), user && user->deleted_at);
+    refusal = domain::token_refusal(user.has_value(), user && user->deleted_at, session_status);
     if (refusal) return;
-    principal.actor_id = user->id;
-    principal.user_id = user->id;
+    principal = domain::token_principal(claims, user->id);
     // The active organization: the token's own claim, else the one switched to through the API.
     std::optional<std::string> organization_id;
     if (claims.org_id) {
@@ -135,15 +120,14 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
 domain::Principal Authenticator::authenticate_signed_in_user(const std::string& clerk_user_id,
                                                            const std::optional<std::string>& organization_id) {
   domain::Principal principal;
-  principal.kind = domain::Principal::Kind::User;
-  principal.clerk_user_id = clerk_user_id;
   std::optional<std::string> refusal;
   db_.read([&](storage::Session& session) {
     auto user = storage::find_user_by_clerk_id(session, clerk_user_id);
-    refusal = domain::token_user_refusal(user.has_value(), user && user->deleted_at);
+    refusal = domain::token_refusal(user.has_value(), user && user->deleted_at, std::nullopt);
     if (refusal) return;
-    principal.actor_id = user->id;
-    principal.user_id = user->id;
+    domain::SessionClaims claims;
+    claims.subject = clerk_user_id;
+    principal = domain::token_principal(claims, user->id);
     if (!organization_id) return;
     auto organization = storage::find_organization(session, *organization_id);
     if (!organization || organization->deleted_at) return;

@@ -1,7 +1,7 @@
 #pragma once
-// Turns a presented credential (an API key or a Clerk session token) into a Principal, or refuses
-// it with a reason safe to show (401). The decision about what the principal may do is
-// domain::authorize's.
+// Turns a presented credential (an API key or a Clerk session token) into a Principal for the admin
+// API, or refuses it with a reason safe to show (401), by the rules of src/domain/credentials.h that
+// the gateway applies too. What the principal may do is domain::authorize's.
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -47,7 +47,7 @@ class Authenticator {
   const domain::JwtVerifier* jwt_verifier() const { return jwt_.get(); }
 
  private:
-  domain::Principal authenticate_api_key(std::string_view credential, int64_t now_ms);
+  domain::Principal authenticate_api_key(std::string_view credential, const std::string& prefix, int64_t now_ms);
   domain::Principal authenticate_session_token(std::string_view token, int64_t now_ms);
 
   storage::Database& db_;

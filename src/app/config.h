@@ -1,6 +1,6 @@
 #pragma once
 // Configuration: command-line flags > process environment > .env.local > .env > defaults
-// (DESIGN.md §2). Resolved and validated once, before anything is touched.
+// (README "Configuration"). Resolved and validated once, before anything is touched.
 #include <filesystem>
 #include <map>
 #include <optional>

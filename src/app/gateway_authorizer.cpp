@@ -7,8 +7,7 @@
 
 #include "app/usage_recorder.h"
 #include "domain/access_changes.h"
-#include "domain/api_key.h"
-#include "domain/clerk_event.h"
+#include "domain/credentials.h"
 #include "domain/gateway_decision.h"
 #include "domain/jwt_verifier.h"
 #include "domain/protected_resource.h"
@@ -122,18 +121,10 @@ void GatewayAuthorizer::count_use(const GatewayOutcome& outcome, int64_t now_ms)
 std::shared_ptr<const GatewayOutcome> GatewayAuthorizer::authorize(std::string_view credential,
                                                                   const domain::McpEndpoint& endpoint) {
   int64_t now_ms = util::now_ms();
-  if (credential.empty()) {
-    return unauthenticated("No credential: send Authorization: Bearer <API key or Clerk session token>, or X-API-Key.");
-  }
-  bool is_token = domain::looks_like_jwt(credential);
-  if (!is_token && !domain::api_key_prefix(credential)) {
-    return unauthenticated("The credential is neither an API key (mcp_sk_…) nor a session token.");
-  }
-  if (is_token && !jwt_) {
-    return unauthenticated("Session tokens are not accepted: set CLERK_JWT_KEY or CLERK_JWKS_FILE to verify them.");
-  }
+  domain::CredentialShape shape = domain::classify_credential(credential, jwt_ != nullptr);
+  if (!shape.kind) return unauthenticated(std::move(shape.refusal));
   if (options_.ttl_ms <= 0) {
-    Evaluated evaluated = evaluate(credential, endpoint, now_ms);
+    Evaluated evaluated = evaluate(credential, shape, endpoint, now_ms);
     count_use(*evaluated.outcome, now_ms);
     return evaluated.outcome;
   }
@@ -167,7 +158,7 @@ std::shared_ptr<const GatewayOutcome> GatewayAuthorizer::authorize(std::string_v
 
   // A miss: one read. The entry's life is counted from before the read, so that a change committed
   // after the read began is seen by every request from ttl_ms after it at the latest.
-  Evaluated evaluated = evaluate(credential, endpoint, now_ms);
+  Evaluated evaluated = evaluate(credential, shape, endpoint, now_ms);
   count_use(*evaluated.outcome, now_ms);
   int64_t deadline_ns = started_ns + options_.ttl_ms * 1'000'000;
   if (evaluated.valid_until_ms) {
@@ -191,32 +182,23 @@ std::shared_ptr<const GatewayOutcome> GatewayAuthorizer::authorize(std::string_v
 }
 
 GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate(std::string_view credential,
+                                                         const domain::CredentialShape& shape,
                                                          const domain::McpEndpoint& endpoint, int64_t now_ms) {
-  if (domain::looks_like_jwt(credential)) return evaluate_session_token(credential, endpoint, now_ms);
-  return evaluate_api_key(credential, endpoint, now_ms);
+  if (shape.kind == domain::CredentialKind::Token) return evaluate_session_token(credential, endpoint, now_ms);
+  return evaluate_api_key(credential, shape.api_key_prefix, endpoint, now_ms);
 }
 
 GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_api_key(std::string_view credential,
+                                                                 const std::string& prefix,
                                                                  const domain::McpEndpoint& endpoint, int64_t now_ms) {
   const std::string& slug = endpoint.server_slug;
-  auto prefix = domain::api_key_prefix(credential);
-  if (!prefix) return {unauthenticated("The credential is neither an API key (mcp_sk_…) nor a session token."), {}};
   auto row = storage::read_value(db_, [&](storage::Session& session) {
-    return storage::find_gateway_key(session, *prefix, slug);
+    return storage::find_gateway_key(session, prefix, slug);
   });
-  if (!row || !domain::api_key_matches(credential, row->key_hash)) {
-    return {unauthenticated("The API key is not known."), {}};
-  }
-  // Revoked is revoked whatever the time it carries: another instance's clock may run ahead of ours.
-  if (row->revoked_at) return {unauthenticated("The API key has been revoked."), {}};
-  if (row->expires_at && *row->expires_at <= now_ms) return {unauthenticated("The API key has expired."), {}};
-
-  domain::Principal principal;
-  principal.kind = domain::Principal::Kind::ApiKey;
-  principal.actor_id = row->id;
-  principal.platform_admin = !row->organization_id.has_value();
-  principal.organization_id = row->organization_id;
-  if (row->organization_id) principal.role = row->role;
+  std::optional<domain::StoredApiKeyState> stored;
+  if (row) stored = domain::StoredApiKeyState{row->key_hash, row->revoked_at, row->expires_at};
+  if (auto refusal = domain::api_key_refusal(credential, stored, now_ms)) return {unauthenticated(*refusal), {}};
+  domain::Principal principal = domain::api_key_principal(row->id, row->organization_id, row->role);
 
   domain::GatewayFacts facts;
   facts.organization_deleted = row->organization_id && (!row->organization_found || row->organization_deleted_at);
@@ -267,19 +249,11 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::stri
     ambiguous = candidates.size() > 1;
     return candidates.front();
   });
-  if (auto refusal = domain::token_user_refusal(row.has_value(), row && row->user_deleted_at)) {
+  if (auto refusal = domain::token_refusal(row.has_value(), row && row->user_deleted_at,
+                                           row ? row->session_clerk_status : std::nullopt)) {
     return {unauthenticated(*refusal), claims.expires_at_ms};
   }
-  if (auto refusal = domain::ended_session_refusal(row->session_clerk_status)) {
-    return {unauthenticated(*refusal), claims.expires_at_ms};
-  }
-
-  domain::Principal principal;
-  principal.kind = domain::Principal::Kind::User;
-  principal.actor_id = row->user_id;
-  principal.user_id = row->user_id;
-  principal.clerk_user_id = claims.subject;
-  principal.clerk_session_id = claims.session_id;
+  domain::Principal principal = domain::token_principal(claims, row->user_id);
 
   domain::GatewayFacts facts;
   facts.organization_deleted = row->organization_id && row->organization_deleted_at;

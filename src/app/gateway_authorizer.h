@@ -1,5 +1,5 @@
 #pragma once
-// Gateway authorization with a decision cache (DESIGN.md §4.3): on every MCP request's path, so a
+// Gateway authorization with a decision cache (README "Gateway authorization"): on every MCP request's path, so a
 // repeated (credential, server) pair is answered from memory, and a change in the database (key
 // revoked, service disabled, server deactivated, member removed) takes effect on EVERY instance
 // within one second:
@@ -15,10 +15,9 @@
 //   * bounded: at most max_entries (default 16 384) entries, in shards; a full shard drops its
 //     expired entries, then arbitrary ones.
 //
-// Semantics are the authenticator's (src/app/authenticator.cpp), read in one statement with the
-// server and the service (storage/gateway_store.h) instead of two transactions: unknown, revoked or
-// expired key, bad or expired token, token of a user not known here → 401; everything else is
-// domain::decide_gateway_access's (403 or allowed). API-key uses are counted through the
+// Who the caller is follows the rules of src/domain/credentials.h, as on the admin API (401 when they
+// refuse), read in one statement with the server and the service (storage/gateway_store.h); what
+// the caller may do is domain::decide_gateway_access's (403 or allowed). API-key uses are counted through the
 // UsageRecorder on hits too (no database write per request).
 #include <array>
 #include <atomic>
@@ -38,6 +37,7 @@ class Database;
 }
 namespace mcp::domain {
 class JwtVerifier;
+struct CredentialShape;
 }
 
 namespace mcp::app {
@@ -107,8 +107,10 @@ class GatewayAuthorizer {
     std::shared_ptr<const GatewayOutcome> outcome;
     std::optional<int64_t> valid_until_ms;
   };
-  Evaluated evaluate(std::string_view credential, const domain::McpEndpoint& endpoint, int64_t now_ms);
-  Evaluated evaluate_api_key(std::string_view credential, const domain::McpEndpoint& endpoint, int64_t now_ms);
+  Evaluated evaluate(std::string_view credential, const domain::CredentialShape& shape,
+                     const domain::McpEndpoint& endpoint, int64_t now_ms);
+  Evaluated evaluate_api_key(std::string_view credential, const std::string& prefix,
+                             const domain::McpEndpoint& endpoint, int64_t now_ms);
   Evaluated evaluate_session_token(std::string_view token, const domain::McpEndpoint& endpoint, int64_t now_ms);
   void count_use(const GatewayOutcome& outcome, int64_t now_ms);
 

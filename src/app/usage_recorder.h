@@ -1,6 +1,6 @@
 #pragma once
 // API-key usage (usage_count, last_used_at) counted in memory and written once a second in one
-// transaction, so that no request waits for a write (DESIGN.md §7). A crash loses at most the last
+// transaction, so that no request waits for a write (README "API keys"). A crash loses at most the last
 // second of counts — usage is a statistic, not an acknowledged write.
 #include <condition_variable>
 #include <cstdint>

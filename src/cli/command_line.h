@@ -1,6 +1,6 @@
 #pragma once
 // Shared pieces of every command: option parsing with Boost.Program_options, the settings flags
-// that map onto DESIGN.md §2's variables, and the errors that decide the exit status.
+// that map onto the variables of README "Configuration", and the errors that decide the exit status.
 #include <map>
 #include <stdexcept>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// The commands of DESIGN.md §3. Each takes the words after its name and returns the exit status;
+// The commands of README "Commands". Each takes the words after its name and returns the exit status;
 // misuse throws UsageError (exit 2), failures throw CommandFailed or a storage error (exit 1).
 #include <string>
 #include <vector>

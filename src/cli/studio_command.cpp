@@ -1,5 +1,5 @@
 // studio: serve exactly as `serve` does, and print the URL of the admin page already signed in, for
-// a developer's browser (DESIGN.md §3: "serve, and print the URL of the admin page's data browser").
+// a developer's browser (README "`mcp-admin studio`").
 //
 // The URL carries a platform-admin API key minted for this run: it expires after kStudioKeyLifetime
 // and is revoked when studio stops cleanly (SIGINT/SIGTERM), so a studio killed with -9 leaves a key

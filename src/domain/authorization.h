@@ -1,5 +1,5 @@
 #pragma once
-// The one authorization decision every admin route and the gateway make (DESIGN.md §7):
+// The one authorization decision every admin route and the gateway make (README "Roles and tenancy"):
 // platform admin > ADMIN > MEMBER > VIEWER. VIEWER reads, MEMBER reads and uses services, ADMIN
 // manages its organization, only a platform admin manages the platform (organizations' lifecycle,
 // the MCP server registry, platform keys). Another organization's resources do not exist for a

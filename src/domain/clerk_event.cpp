@@ -120,19 +120,6 @@ ClerkSessionData parse_session(const json& data) {
 
 bool is_ended_session_status(const std::string& status) { return status != "active" && status != "pending"; }
 
-std::optional<std::string> ended_session_refusal(const std::optional<std::string>& stored_clerk_status) {
-  if (!stored_clerk_status || !is_ended_session_status(*stored_clerk_status)) return std::nullopt;
-  return "The token's session has ended in Clerk (" + *stored_clerk_status + "): sign in again.";
-}
-
-std::optional<std::string> token_user_refusal(bool found, bool deleted) {
-  if (!found) {
-    return "The token's user is not known here (its user.created webhook has not been delivered yet).";
-  }
-  if (deleted) return "The token's user has been deleted.";
-  return std::nullopt;
-}
-
 ClerkUserData parse_clerk_user(const json& object) { return parse_user(object); }
 ClerkOrganizationData parse_clerk_organization(const json& object) { return parse_organization(object, "data"); }
 ClerkMembershipData parse_clerk_membership(const json& object) { return parse_membership(object); }

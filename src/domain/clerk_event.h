@@ -64,15 +64,6 @@ struct ClerkSessionData {
 // a token of such a session is refused here, and the row never becomes live again.
 bool is_ended_session_status(const std::string& status);
 
-// The rule the admin API and the gateway both apply to a Clerk session token: refused (401, with
-// this detail) when the events of its session (`sid`) say Clerk ended it; nullopt: not refused.
-std::optional<std::string> ended_session_refusal(const std::optional<std::string>& stored_clerk_status);
-
-// The rule the admin API and the gateway both apply to the user a Clerk token names (`sub`):
-// refused (401, with this detail) when no row holds it (its user.created webhook has not been
-// delivered yet) or its row is deleted (its tokens are as dead as a revoked key); nullopt: known.
-std::optional<std::string> token_user_refusal(bool found, bool deleted);
-
 enum class ClerkEventKind {
   UserUpserted,            // user.created, user.updated
   UserDeleted,             // user.deleted

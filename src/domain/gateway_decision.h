@@ -1,8 +1,8 @@
 #pragma once
-// Gateway authorization (forward auth, DESIGN.md §4.3): which MCP server a forwarded request is
-// for, and whether an authenticated principal may use it. Pure rules: what storage knows arrives as
-// GatewayFacts, the answer leaves as a GatewayDecision (200 or 403; the 401s are the
-// authenticator's). The role check is domain::authorize with Permission::Use, like every route.
+// Gateway authorization (README "Gateway authorization (forward auth)"): which MCP server a
+// forwarded request is for, and whether an authenticated principal may use it. Pure rules: what
+// storage knows arrives as GatewayFacts, the answer leaves as a GatewayDecision (200 or 403; the
+// 401s are src/domain/credentials.h's). The role check is domain::authorize with Permission::Use, like every route.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,7 +1,8 @@
 #pragma once
-// Verification of Svix / Standard Webhooks signatures on incoming Clerk webhooks (DESIGN §6).
-// Pure: no HTTP, no storage, no clock. The HTTP layer extracts the three headers and the raw body
-// bytes and passes the current time; this decides whether the delivery is authentic and fresh.
+// Verification of Svix / Standard Webhooks signatures on incoming Clerk webhooks
+// (README "What the sync does, in plain words"). Pure: no HTTP, no storage, no clock. The HTTP layer
+// extracts the three headers and the raw body bytes and passes the current time; this decides whether
+// the delivery is authentic and fresh.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
-// The Clerk webhook sync (DESIGN.md §6): records every verified delivery in the inbox and applies
-// the nine events through the storage seam so that duplicates, retries and any delivery order end
-// in the state in-order delivery gives.
+// The Clerk webhook sync (README "What the sync does, in plain words"): records every verified
+// delivery in the inbox and applies the nine events through the storage seam so that duplicates,
+// retries and any delivery order end in the state in-order delivery gives.
 #include <functional>
 #include <optional>
 #include <string>

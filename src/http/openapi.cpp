@@ -51,7 +51,7 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// Path parameters are all strings. What an id accepts depends on the resource (DESIGN.md §4.2).
+// Path parameters are all strings. What an id accepts depends on the resource (README "Admin API (`/api/v1`)").
 std::string describe_path_parameter(std::string_view pattern, const std::string& name) {
   if (name == "server_id" || (name == "id" && pattern.starts_with("/api/v1/mcp-servers/"))) {
     return "The MCP server's id or slug";

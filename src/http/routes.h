@@ -19,7 +19,7 @@ void add_meta_routes(Router& router, app::App& app);
 // GET / and GET /assets/{file}: the admin page, from bytes compiled into the binary (web/).
 void add_admin_page_routes(Router& router);
 
-// /api/v1 (DESIGN.md §4.2-4.3): every route authenticates and calls domain::authorize.
+// /api/v1 (README "Admin API (`/api/v1`)"): every route authenticates and calls domain::authorize.
 void add_organization_routes(Router& router, app::App& app);  // organizations, members
 void add_user_routes(Router& router, app::App& app);          // users
 void add_mcp_server_routes(Router& router, app::App& app);    // the MCP server registry

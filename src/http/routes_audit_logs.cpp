@@ -1,4 +1,4 @@
-// /api/v1/audit-logs: the audit trail every change writes (DESIGN.md §4.2, §5 `audit_logs`).
+// /api/v1/audit-logs: the audit trail every change writes (README "Audit logs").
 //
 //   GET /api/v1/audit-logs?organization_id=&actor_id=&action=&target_id=&since=&until=&limit=&cursor=
 //

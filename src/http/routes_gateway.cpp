@@ -1,5 +1,5 @@
 // GET /api/v1/gateway/authorize: forward auth for MCP gateways and reverse proxies (nginx
-// auth_request, Traefik ForwardAuth, Caddy forward_auth, Envoy ext_authz; DESIGN.md §4.3,
+// auth_request, Traefik ForwardAuth, Caddy forward_auth, Envoy ext_authz;
 // README "Gateway authorization"). On every MCP request's path: its own handler (not api_handler), answered
 // from app::GatewayAuthorizer's decision cache when it can.
 //

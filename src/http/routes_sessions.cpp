@@ -1,4 +1,4 @@
-// /api/v1/sessions: a user's session and its active organization (DESIGN.md §4.2, §5 `sessions`).
+// /api/v1/sessions: a user's session and its active organization (README "Sessions and the active organization").
 //
 //   POST   /api/v1/sessions        create or update: a Clerk user their own (by the token's sid);
 //                                  an ADMIN key for members of its organization; a platform key for anyone.

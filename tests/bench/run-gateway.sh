@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Gateway authorization benchmark (forward auth, DESIGN.md §4.3), loopback only, bounded in time:
+# Gateway authorization benchmark (README "Gateway authorization (forward auth)"), loopback only, bounded in time:
 #   1. one `mcp-admin serve` on a temporary SQLite file (--seed, a bootstrap key, the request log at
 #      info as JSON to a file, as deployed); set up through the admin API: an organization, the
 #      `github` service enabled with a config, a MEMBER key;

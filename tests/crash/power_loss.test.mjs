@@ -1,5 +1,5 @@
-// Crash consistency beyond the process (DESIGN §6: "2xx is sent only after the change is durably
-// committed"): the real binary on SQLite takes svix-signed webhooks under an LD_PRELOAD shim
+// Crash consistency beyond the process (README "What the sync does, in plain words": a 2xx is sent only after the
+// change is durably committed): the real binary on SQLite takes svix-signed webhooks under an LD_PRELOAD shim
 // (iolog.c) that records every write and fsync of the database directory; the load client appends
 // each 2xx it receives to the same log. Then, for hundreds of cut points, the files are rebuilt as
 // a power loss at that point could leave them (only what was fsynced before the cut; or that plus

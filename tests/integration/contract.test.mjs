@@ -10,7 +10,7 @@ import { ENGINE, startServer, tempDir } from './fixture.mjs';
 
 const OPERATION_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
-// The paths DESIGN.md §4 names, whether or not this build serves them yet.
+// The paths of the product contract, whether or not this build serves them yet.
 const CONTRACT_PATHS = [
   '/', '/api/health', '/api/webhooks/test', '/api/webhooks/clerk', '/api/openapi.json', '/metrics',
   '/api/v1/organizations', '/api/v1/organizations/{id}', '/api/v1/organizations/{id}/members',
@@ -191,7 +191,7 @@ test('every served method is documented; undocumented paths are the router\'s 40
       assert.deepEqual(allow.filter((m) => m !== 'HEAD').sort(), documented, `Allow of ${target} vs documented methods`);
       assert.equal(allow.includes('HEAD'), allow.includes('GET'), `${target}: HEAD goes with GET`);
     }
-    // Independently of the document: every path of the product contract (DESIGN.md §4) that the
+    // Independently of the document: every path of the product contract (CONTRACT_PATHS) that the
     // server answers (405 to OPTIONS rather than the router's 404) must be documented, all methods.
     for (const target of CONTRACT_PATHS.map(concrete)) {
       const { res, body } = await send(server.url, 'OPTIONS', target);

@@ -1,4 +1,4 @@
-// Schema parity (DESIGN.md §5): the schema is written once, in the SQL that SQLite and PostgreSQL
+// Schema parity (README "Storage"): the schema is written once, in the SQL that SQLite and PostgreSQL
 // share; after `mcp-admin migrate` both engines must hold the same tables, columns (normalised type,
 // nullability, primary key, default), unique keys, foreign keys (with their ON DELETE / ON UPDATE
 // actions), CHECK constraints and indexes (name, columns in order, unique, partial predicate).

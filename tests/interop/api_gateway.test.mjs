@@ -1,4 +1,4 @@
-// GET /api/v1/gateway/authorize (DESIGN.md §4.3, docs/forward-auth.md) through the binary, on SQLite
+// GET /api/v1/gateway/authorize (README "Gateway authorization (forward auth)") through the binary, on SQLite
 // and (MCP_ADMIN_TEST_ENGINE=postgres) PostgreSQL: who is allowed, the exact headers and body, every
 // 401 / 403 / 400, where the slug comes from, and that a revoked key, a disabled service, an
 // inactive server or a deleted organization shows within one second although decisions are cached.

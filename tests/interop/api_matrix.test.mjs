@@ -1,6 +1,6 @@
 // The authorization matrix: every route served (taken from GET /api/openapi.json) × every kind of
 // credential, each cell asserting the exact status the ROLE MODEL gives (src/domain/authorization.h,
-// DESIGN.md §7), not what the code happens to do:
+// README "Roles and tenancy"), not what the code happens to do:
 //
 //   platform  the bootstrap key (an API key with no organization): manages the platform
 //   admin     an ADMIN API key of organization A: manages A (org, members, services, keys, audit, sessions)

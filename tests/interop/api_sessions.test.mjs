@@ -1,5 +1,5 @@
-// Sessions and active-organization switching through the real binary (DESIGN.md §4.2, §5
-// `sessions`): POST /api/v1/sessions upserts a Clerk user's session by the token's sid, and a token
+// Sessions and active-organization switching through the real binary (README "Sessions and the active organization"):
+// POST /api/v1/sessions upserts a Clerk user's session by the token's sid, and a token
 // without organization claims then acts in the session's organization, with the role of the user's
 // live membership there. API keys create sessions for others (a platform key for anyone, an ADMIN
 // key for its members), listings are scoped to what the credential may see, revocation ends the

@@ -1,4 +1,4 @@
-// `mcp-admin backup FILE` and `mcp-admin restore FILE` (DESIGN.md §3), through the binary.
+// `mcp-admin backup FILE` and `mcp-admin restore FILE` (README "Backup and restore"), through the binary.
 //
 // SQLite (the real thing):
 //   * a backup taken while a server keeps acknowledging svix-signed webhooks holds every delivery

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ENGINE, tempDir } from '../integration/fixture.mjs';
 import { agent, rsaKeys, startApiServer } from './api_harness.mjs';
-import { T0, agent as webhookAgent, clerkId, envelope, orgId, userId } from './clerk_payloads.mjs';
+import { T0, agent as webhookAgent, clerkId, envelope, orgId, userDeleted, userId } from './clerk_payloads.mjs';
 import { auditRows, dumpDatabase } from './db_state.mjs';
 
 after(() => {
@@ -109,6 +109,14 @@ test('session events keep sessions in step; a token of a session Clerk ended is 
 
   // A token whose session no event has named is judged as before (its user and membership).
   assert.equal((await a.call('GET', `/api/v1/organizations/${org.id}`, { token: noEvents })).status, 200);
+
+  // Ended session and deleted user: one answer on both (src/domain/credentials.h, the user first).
+  await deliver(a, userDeleted(userId('ada'), { timestamp: T(40) }));
+  const admin = await a.call('GET', `/api/v1/organizations/${org.id}`, { token });
+  const gateway = await gatewayTurns(a, token, 401, performance.now());
+  assert.equal(admin.status, 401, admin.text);
+  assert.match(admin.json.detail, /user has been deleted/);
+  assert.equal(gateway.response.json.detail, admin.json.detail, 'the admin API and the gateway refuse alike');
 });
 
 test('session events in any order end as in-order delivery does', async (t) => {

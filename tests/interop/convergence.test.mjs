@@ -1,7 +1,7 @@
 // Property: Svix delivers at least once and in no particular order, so whatever order (and however
 // many copies) the events of one Clerk story arrive in, the database ends as in-order delivery
-// leaves it (DESIGN.md §6). One story of ~50 events is delivered in order to one server (the
-// reference), then in many seeded random orders, with ~20% of deliveries duplicated (same svix-id,
+// leaves it (README "What the sync does, in plain words"). One story of ~50 events is delivered in order to one
+// server (the reference), then in many seeded random orders, with ~20% of deliveries duplicated (same svix-id,
 // often concurrently), 4 at a time, each order to a fresh server on a fresh database file; every
 // end state must equal the reference: the whole database, less our generated ids and wall-clock
 // times (db_state.mjs). Variants: the same story with API keys and sessions present (inserted once

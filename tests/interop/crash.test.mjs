@@ -1,5 +1,5 @@
-// Durability: "2xx is sent only after the change is durably committed" (DESIGN.md §6). Several
-// concurrent clients deliver distinct signed user.created / user.updated events to a server on a
+// Durability: a 2xx is sent only after the change is durably committed (README "What the sync does, in plain words").
+// Several concurrent clients deliver distinct signed user.created / user.updated events to a server on a
 // SQLite file (on PostgreSQL: its schema); the server is killed with SIGKILL mid-stream, three
 // times, at different moments, then stopped once with SIGTERM mid-stream, and restarted on the same
 // file each time. After each restart every acknowledged event's effect must be in the database (and

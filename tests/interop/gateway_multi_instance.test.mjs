@@ -1,4 +1,4 @@
-// Gateway decisions across instances (DESIGN.md §4.3: "a change must take effect within one second
+// Gateway decisions across instances (README "The endpoint": "Changes show within one second,
 // on every instance"): two mcp-admin instances on ONE PostgreSQL schema, each with its own decision
 // cache. A change made through instance A — a key revoked, a service disabled, a server deactivated
 // — must turn instance B's answers within one second, although B holds a fresh cached "allowed"

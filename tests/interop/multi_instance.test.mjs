@@ -1,4 +1,4 @@
-// Several mcp-admin instances on ONE PostgreSQL schema (DESIGN.md §6; the claim-first inbox of
+// Several mcp-admin instances on ONE PostgreSQL schema (README "Production on PostgreSQL"; the claim-first inbox of
 // src/domain/webhook_sync.cpp): Svix may deliver the same message to two instances behind a load
 // balancer at the same time, retry it to a third, and deliver a story's events in any order.
 //

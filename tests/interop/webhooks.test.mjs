@@ -1,6 +1,6 @@
-// The Clerk webhook sync (DESIGN.md §6) through the real binary: Clerk-shaped payloads signed by
-// the real `svix` package, and every effect read back from the SQLite file with the sqlite3 CLI.
-// Each test starts its own server on its own database file.
+// The Clerk webhook sync (README "What the sync does, in plain words") through the real binary:
+// Clerk-shaped payloads signed by the real `svix` package, and every effect read back from the SQLite file
+// with the sqlite3 CLI. Each test starts its own server on its own database file.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,4 +1,4 @@
-// Configuration (src/app/config.*): precedence, defaults and validation of DESIGN §2.
+// Configuration (src/app/config.*): precedence, defaults and validation of README "Configuration".
 #include "app/config.h"
 
 #include <doctest/doctest.h>
@@ -25,7 +25,7 @@ namespace {
 
 using Layer = std::map<std::string, std::string> ConfigSources::*;
 
-// Highest first, as DESIGN §2 orders them.
+// Highest first, as README "Configuration" orders them.
 constexpr std::array<Layer, 4> kLayersHighestFirst{&ConfigSources::flags, &ConfigSources::environment,
                                                    &ConfigSources::dotenv_local, &ConfigSources::dotenv};
 constexpr std::array<const char*, 4> kLayerNames{"flags", "environment", ".env.local", ".env"};

@@ -1,4 +1,4 @@
-// DATABASE_URL parsing (src/storage/database_url.*): the forms DESIGN §2 accepts, and clear refusals.
+// DATABASE_URL parsing (src/storage/database_url.*): the forms README "Configuration" accepts, and clear refusals.
 #include "storage/database_url.h"
 
 #include <doctest/doctest.h>

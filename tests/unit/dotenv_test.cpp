@@ -1,4 +1,4 @@
-// dotenv parsing (src/app/dotenv.*): the syntax of .env / .env.local that DESIGN §2 promises.
+// dotenv parsing (src/app/dotenv.*): the syntax of .env / .env.local that README "Configuration" promises.
 #include "app/dotenv.h"
 
 #include <doctest/doctest.h>

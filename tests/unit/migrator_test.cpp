@@ -63,7 +63,7 @@ int64_t applied_count(Database& db) {
   return count;
 }
 
-// Every table of DESIGN §5 with the columns the contract names for it.
+// Every table of the schema with the columns the contract names for it.
 const std::map<std::string, std::vector<std::string>>& design_tables() {
   static const std::map<std::string, std::vector<std::string>> tables{
       {"organizations", {"clerk_id", "name", "slug", "image_url", "metadata", "deleted_at"}},
@@ -105,7 +105,7 @@ TEST_CASE("migrator: the embedded migrations are numbered, sorted and checksumme
   }
 }
 
-TEST_CASE("migrator: applying the embedded migrations creates every table of DESIGN §5") {
+TEST_CASE("migrator: applying the embedded migrations creates every table of the schema") {
   mcp::test::TempDir dir;
   const std::string urls[] = {":memory:", "file:" + (dir / "mcp.db").string()};
   for (const std::string& url : urls) {

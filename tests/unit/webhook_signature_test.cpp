@@ -1,5 +1,5 @@
 // Webhook signature verification (src/domain/webhook_signature.*): the Svix / Standard Webhooks
-// rules of DESIGN §6, checked against published vectors, vectors signed by the real svix package,
+// rules, checked against published vectors, vectors signed by the real svix package,
 // and the edge cases around them.
 #include "domain/webhook_signature.h"
 
