@@ -12,7 +12,6 @@
 #include "domain/jwt_verifier.h"
 #include "domain/protected_resource.h"
 #include "storage/api_key_store.h"
-#include "storage/audit_store.h"
 #include "storage/database.h"
 #include "storage/identity_store.h"
 #include "storage/session_store.h"
@@ -154,13 +153,9 @@ BootstrapKeyState ensure_bootstrap_key(storage::Database& db, const std::string&
       if (!existing || !domain::api_key_matches(secret, existing->key_hash)) return BootstrapKeyState::Other;
       return existing->revoked_at ? BootstrapKeyState::Revoked : BootstrapKeyState::Present;
     }
-    storage::AuditEntry entry;
-    entry.actor_type = "system";
-    entry.action = domain::audit_action::kApiKeyCreated;
-    entry.target_type = std::string(domain::audit_target::kApiKey);
-    entry.target_id = key.id;
-    entry.changes = {{"before", nullptr}, {"after", {{"name", key.name}, {"prefix", key.prefix}, {"platform", true}}}};
-    storage::insert_audit_log(session, entry);
+    domain::AuditTrail(session, domain::AuditActor{.type = "system"})
+        .record(std::nullopt, domain::audit_action::kApiKeyCreated, domain::audit_target::kApiKey, key.id, nullptr,
+                {{"name", key.name}, {"prefix", key.prefix}, {"platform", true}});
     return BootstrapKeyState::Created;
   });
 }

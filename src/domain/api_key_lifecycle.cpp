@@ -1,20 +1,21 @@
 #include "domain/api_key_lifecycle.h"
+#include "util/nullable_json.h"
 
 namespace mcp::domain {
 
 nlohmann::json audit_view(const storage::ApiKeyRecord& key) {
   return {{"id", key.id},
-          {"organization_id", nullable_json(key.organization_id)},
+          {"organization_id", util::nullable_text(key.organization_id)},
           {"name", key.name},
           {"prefix", key.prefix},
           {"role", key.role},
-          {"expires_at", nullable_time(key.expires_at)},
-          {"last_used_at", nullable_time(key.last_used_at)},
+          {"expires_at", util::nullable_time(key.expires_at)},
+          {"last_used_at", util::nullable_time(key.last_used_at)},
           {"usage_count", key.usage_count},
-          {"revoked_at", nullable_time(key.revoked_at)},
-          {"created_by", nullable_json(key.created_by)},
-          {"created_at", nullable_time(key.created_at)},
-          {"updated_at", nullable_time(key.updated_at)}};
+          {"revoked_at", util::nullable_time(key.revoked_at)},
+          {"created_by", util::nullable_text(key.created_by)},
+          {"created_at", util::nullable_time(key.created_at)},
+          {"updated_at", util::nullable_time(key.updated_at)}};
 }
 
 std::optional<MintedApiKey> mint_api_key(AuditTrail& trail, const KeyToMint& request) {

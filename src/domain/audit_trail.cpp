@@ -4,30 +4,23 @@
 #include <stdexcept>
 
 #include "storage/audit_store.h"
+#include "util/nullable_json.h"
 #include "util/time.h"
 
 namespace mcp::domain {
 
-nlohmann::json nullable_json(const std::optional<std::string>& text) {
-  return text ? nlohmann::json(*text) : nlohmann::json(nullptr);
-}
-
-nlohmann::json nullable_time(const std::optional<int64_t>& epoch_ms) {
-  return epoch_ms ? nlohmann::json(util::format_iso8601_ms(*epoch_ms)) : nlohmann::json(nullptr);
-}
-
 nlohmann::json audit_view(const storage::UserRecord& user) {
   return {{"clerk_id", user.clerk_id},
-          {"email", nullable_json(user.email)},
-          {"first_name", nullable_json(user.first_name)},
-          {"last_name", nullable_json(user.last_name)},
+          {"email", util::nullable_text(user.email)},
+          {"first_name", util::nullable_text(user.first_name)},
+          {"last_name", util::nullable_text(user.last_name)},
           {"deleted", user.deleted_at.has_value()}};
 }
 
 nlohmann::json audit_view(const storage::OrganizationRecord& organization) {
   return {{"clerk_id", organization.clerk_id},
           {"name", organization.name},
-          {"slug", nullable_json(organization.clerk_slug)},
+          {"slug", util::nullable_text(organization.clerk_slug)},
           {"deleted", organization.deleted_at.has_value()}};
 }
 

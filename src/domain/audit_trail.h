@@ -104,10 +104,6 @@ class AuditTrail {
 // Whether `action` is one of kAuditActions.
 bool is_audit_action(std::string_view action);
 
-// JSON null for an absent value; an ISO-8601 (UTC, milliseconds) text for a time in epoch ms.
-nlohmann::json nullable_json(const std::optional<std::string>& text);
-nlohmann::json nullable_time(const std::optional<int64_t>& epoch_ms);
-
 // What a synced object's before/after holds in the changes Clerk's data makes (webhooks, `clerk
 // sync`) and in an organization's deletion, whoever deletes it: Clerk's id, the fields Clerk
 // gives, and whether it is deleted.

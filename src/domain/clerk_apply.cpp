@@ -8,6 +8,7 @@
 #include "storage/identity_store.h"
 #include "storage/session_store.h"
 #include "util/log.h"
+#include "util/nullable_json.h"
 
 namespace mcp::domain {
 
@@ -235,8 +236,8 @@ void apply_membership(ApplyContext& ctx, const ClerkMembershipData& data, std::o
 
 json describe_session(const storage::ClerkSessionState& state, const std::string& clerk_session_id) {
   return {{"clerk_session_id", clerk_session_id},
-          {"organization_id", nullable_json(state.organization_id)},
-          {"status", nullable_json(state.clerk_status)},
+          {"organization_id", util::nullable_text(state.organization_id)},
+          {"status", util::nullable_text(state.clerk_status)},
           {"revoked", state.revoked_at.has_value()}};
 }
 

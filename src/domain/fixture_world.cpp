@@ -7,7 +7,6 @@
 #include "domain/api_key.h"
 #include "domain/audit_trail.h"
 #include "storage/api_key_store.h"
-#include "storage/audit_store.h"
 #include "storage/identity_store.h"
 #include "storage/mcp_server_store.h"
 #include "storage/service_store.h"
@@ -352,21 +351,14 @@ FixtureLoadResult load_fixture_world(storage::Database& db, const FixtureWorld& 
     }
 
     if (result.inserted() > 0) {
-      storage::AuditEntry audit;
-      audit.actor_type = "system";
-      audit.actor_id = "fixture";
-      audit.action = audit_action::kFixtureLoaded;
-      audit.target_type = std::string(audit_target::kFixture);
-      audit.target_id = source;
-      audit.changes = {{"before", nullptr},
-                       {"after",
-                        {{"organizations", result.organizations},
-                         {"users", result.users},
-                         {"memberships", result.memberships},
-                         {"mcp_servers", result.mcp_servers},
-                         {"services", result.services},
-                         {"api_keys", result.api_keys}}}};
-      storage::insert_audit_log(session, audit);
+      AuditTrail(session, AuditActor{.type = "system", .id = "fixture"})
+          .record(std::nullopt, audit_action::kFixtureLoaded, audit_target::kFixture, source, nullptr,
+                  {{"organizations", result.organizations},
+                   {"users", result.users},
+                   {"memberships", result.memberships},
+                   {"mcp_servers", result.mcp_servers},
+                   {"services", result.services},
+                   {"api_keys", result.api_keys}});
     }
     return result;
   });

@@ -1,6 +1,7 @@
 #include "domain/organization_slugs.h"
 
 #include "storage/identity_store.h"
+#include "util/nullable_json.h"
 
 namespace mcp::domain {
 
@@ -24,8 +25,8 @@ void resolve_slug(AuditTrail& trail, const std::string& clerk_slug, const std::s
   auto audit_slug = [&](const storage::SlugClaim& claim, const std::optional<std::string>& slug) {
     if (claim.clerk_id == acting_clerk_id) return;
     trail.record(claim.id, audit_action::kOrganizationSlugChanged, audit_target::kOrganization, claim.id,
-                 {{"clerk_id", claim.clerk_id}, {"slug", nullable_json(claim.slug)}},
-                 {{"clerk_id", claim.clerk_id}, {"slug", nullable_json(slug)}});
+                 {{"clerk_id", claim.clerk_id}, {"slug", util::nullable_text(claim.slug)}},
+                 {{"clerk_id", claim.clerk_id}, {"slug", util::nullable_text(slug)}});
   };
   for (const auto& claim : claims) {
     if (!claim.deleted && &claim != winner && claim.slug == clerk_slug &&

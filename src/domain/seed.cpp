@@ -4,7 +4,6 @@
 
 #include "domain/audit_trail.h"
 #include "embedded/files.h"
-#include "storage/audit_store.h"
 #include "storage/mcp_server_store.h"
 #include "util/json_limits.h"
 
@@ -47,15 +46,9 @@ SeedResult run_seed(storage::Database& db) {
         continue;
       }
       ++result.inserted;
-      storage::AuditEntry audit;
-      audit.actor_type = "system";
-      audit.actor_id = "seed";
-      audit.action = audit_action::kMcpServerCreated;
-      audit.target_type = std::string(audit_target::kMcpServer);
-      audit.target_id = server.id;
-      audit.changes = {{"before", nullptr},
-                       {"after", {{"slug", server.slug}, {"name", server.name}, {"transport", server.transport}}}};
-      storage::insert_audit_log(session, audit);
+      AuditTrail(session, AuditActor{.type = "system", .id = "seed"})
+          .record(std::nullopt, audit_action::kMcpServerCreated, audit_target::kMcpServer, server.id, nullptr,
+                  {{"slug", server.slug}, {"name", server.name}, {"transport", server.transport}});
     }
     return result;
   });

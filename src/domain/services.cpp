@@ -4,6 +4,7 @@
 
 #include "domain/tool_policy.h"
 #include "storage/errors.h"
+#include "util/nullable_json.h"
 
 namespace mcp::domain {
 
@@ -30,13 +31,13 @@ nlohmann::json service_view(const storage::ServiceRecord& service, const storage
             {"slug", server.slug},
             {"name", server.name},
             {"transport", server.transport},
-            {"url", nullable_json(server.url)},
+            {"url", util::nullable_text(server.url)},
             {"is_active", server.is_active}}},
           {"enabled", service.enabled},
           {"config", service.config},
           {"tool_policy", service.tool_policy.value_or(ToolPolicy{}.to_json())},
-          {"created_at", nullable_time(service.created_at)},
-          {"updated_at", nullable_time(service.updated_at)}};
+          {"created_at", util::nullable_time(service.created_at)},
+          {"updated_at", util::nullable_time(service.updated_at)}};
 }
 
 storage::ServiceRecord put_service(AuditTrail& trail, const storage::McpServerRecord& server,

@@ -284,14 +284,6 @@ std::optional<std::string> query_param(const Request& req, const char* name, siz
   return value;
 }
 
-nlohmann::json timestamp_json(const std::optional<int64_t>& epoch_ms) {
-  return epoch_ms ? nlohmann::json(util::format_iso8601_ms(*epoch_ms)) : nlohmann::json(nullptr);
-}
-
-nlohmann::json text_or_null(const std::optional<std::string>& text) {
-  return text ? nlohmann::json(*text) : nlohmann::json(nullptr);
-}
-
 std::string presented_credential(const Request& req) {
   std::string authorization = req.get_header_value("Authorization");
   if (!authorization.empty()) {
@@ -336,28 +328,6 @@ domain::AuditActor ApiRequest::audit_actor() const {
   actor.request_id = ctx.res.get_header_value("X-Request-Id");
   if (principal.oauth_client_id) actor.client_id = printable_ascii(*principal.oauth_client_id, 256);
   return actor;
-}
-
-storage::AuditEntry ApiRequest::audit(std::string_view action, std::string_view target_type, std::string target_id,
-                                      std::optional<std::string> organization_id, nlohmann::json before,
-                                      nlohmann::json after) const {
-  if (!domain::is_audit_action(action)) {
-    throw std::logic_error("audit action outside the vocabulary (domain/audit_trail.h): " + std::string(action));
-  }
-  domain::AuditActor actor = audit_actor();
-  storage::AuditEntry entry;
-  entry.organization_id = std::move(organization_id);
-  entry.actor_type = std::move(actor.type);
-  entry.actor_id = std::move(actor.id);
-  entry.action = action;
-  entry.target_type = std::string(target_type);
-  entry.target_id = std::move(target_id);
-  entry.changes = {{"before", std::move(before)}, {"after", std::move(after)}};
-  entry.ip = std::move(actor.ip);
-  entry.user_agent = std::move(actor.user_agent);
-  entry.request_id = std::move(actor.request_id);
-  entry.client_id = std::move(actor.client_id);
-  return entry;
 }
 
 void ApiRequest::send(int status, const nlohmann::json& body) const {

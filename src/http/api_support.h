@@ -15,7 +15,6 @@
 #include "domain/principal.h"
 #include "http/router.h"
 #include "domain/audit_trail.h"
-#include "storage/audit_store.h"
 
 namespace mcp::app {
 class App;
@@ -94,12 +93,6 @@ std::vector<QueryParam> page_query();
 // A query-string parameter, or nullopt when absent/empty; 400 when longer than max_length.
 std::optional<std::string> query_param(const Request& req, const char* name, size_t max_length = 256);
 
-// ISO-8601 with milliseconds, or null.
-nlohmann::json timestamp_json(const std::optional<int64_t>& epoch_ms);
-
-// The text, or null.
-nlohmann::json text_or_null(const std::optional<std::string>& text);
-
 // One authenticated admin request.
 struct ApiRequest {
   RequestContext& ctx;
@@ -111,11 +104,6 @@ struct ApiRequest {
   // Who makes this request's changes, as the audit trail records them: actor, IP
   // (X-Forwarded-For from trusted proxies only), user agent, request id, OAuth client.
   domain::AuditActor audit_actor() const;
-  // An audit row of a change this request makes, with audit_actor() filled in. The action is one of
-  // domain/audit_trail.h's (std::logic_error otherwise).
-  storage::AuditEntry audit(std::string_view action, std::string_view target_type, std::string target_id,
-                            std::optional<std::string> organization_id, nlohmann::json before,
-                            nlohmann::json after) const;
   // Sends a JSON body with the status.
   void send(int status, const nlohmann::json& body) const;
   void send_no_content() const;

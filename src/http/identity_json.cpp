@@ -1,6 +1,7 @@
 #include "http/identity_json.h"
 
 #include "http/api_support.h"
+#include "util/nullable_json.h"
 
 namespace mcp::http {
 
@@ -8,26 +9,26 @@ nlohmann::json organization_json(const storage::OrganizationRecord& organization
   return {{"id", organization.id},
           {"clerk_id", organization.clerk_id},
           {"name", organization.name},
-          {"slug", text_or_null(organization.slug)},
-          {"image_url", text_or_null(organization.image_url)},
+          {"slug", util::nullable_text(organization.slug)},
+          {"image_url", util::nullable_text(organization.image_url)},
           {"metadata", organization.metadata},
-          {"deleted_at", timestamp_json(organization.deleted_at)},
-          {"created_at", timestamp_json(organization.created_at)},
-          {"updated_at", timestamp_json(organization.updated_at)}};
+          {"deleted_at", util::nullable_time(organization.deleted_at)},
+          {"created_at", util::nullable_time(organization.created_at)},
+          {"updated_at", util::nullable_time(organization.updated_at)}};
 }
 
 nlohmann::json user_json(const storage::UserRecord& user) {
   return {{"id", user.id},
           {"clerk_id", user.clerk_id},
-          {"email", text_or_null(user.email)},
-          {"first_name", text_or_null(user.first_name)},
-          {"last_name", text_or_null(user.last_name)},
-          {"image_url", text_or_null(user.image_url)},
+          {"email", util::nullable_text(user.email)},
+          {"first_name", util::nullable_text(user.first_name)},
+          {"last_name", util::nullable_text(user.last_name)},
+          {"image_url", util::nullable_text(user.image_url)},
           {"metadata", user.metadata},
-          {"last_sign_in_at", timestamp_json(user.last_sign_in_at)},
-          {"deleted_at", timestamp_json(user.deleted_at)},
-          {"created_at", timestamp_json(user.created_at)},
-          {"updated_at", timestamp_json(user.updated_at)}};
+          {"last_sign_in_at", util::nullable_time(user.last_sign_in_at)},
+          {"deleted_at", util::nullable_time(user.deleted_at)},
+          {"created_at", util::nullable_time(user.created_at)},
+          {"updated_at", util::nullable_time(user.updated_at)}};
 }
 
 nlohmann::json membership_json(const storage::MembershipRecord& membership, const storage::UserRecord* user) {
@@ -36,10 +37,10 @@ nlohmann::json membership_json(const storage::MembershipRecord& membership, cons
                          {"organization_id", membership.organization_id},
                          {"user_id", membership.user_id},
                          {"role", membership.role},
-                         {"clerk_role", text_or_null(membership.clerk_role)},
-                         {"deleted_at", timestamp_json(membership.deleted_at)},
-                         {"created_at", timestamp_json(membership.created_at)},
-                         {"updated_at", timestamp_json(membership.updated_at)}};
+                         {"clerk_role", util::nullable_text(membership.clerk_role)},
+                         {"deleted_at", util::nullable_time(membership.deleted_at)},
+                         {"created_at", util::nullable_time(membership.created_at)},
+                         {"updated_at", util::nullable_time(membership.updated_at)}};
   if (user) json["user"] = user_json(*user);
   return json;
 }

@@ -4,6 +4,7 @@
 #include "domain/services.h"
 #include "domain/tool_policy.h"
 #include "http/api_support.h"
+#include "util/nullable_json.h"
 
 #include <algorithm>
 
@@ -28,13 +29,13 @@ json mcp_server_json(const storage::McpServerRecord& server) {
   return {{"id", server.id},
           {"slug", server.slug},
           {"name", server.name},
-          {"description", text_or_null(server.description)},
-          {"url", text_or_null(server.url)},
+          {"description", util::nullable_text(server.description)},
+          {"url", util::nullable_text(server.url)},
           {"transport", server.transport},
           {"capabilities", server.capabilities},
           {"is_active", server.is_active},
-          {"created_at", timestamp_json(server.created_at)},
-          {"updated_at", timestamp_json(server.updated_at)}};
+          {"created_at", util::nullable_time(server.created_at)},
+          {"updated_at", util::nullable_time(server.updated_at)}};
 }
 
 json service_json(const storage::ServiceRecord& service, const storage::McpServerRecord& server) {

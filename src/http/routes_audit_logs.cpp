@@ -16,6 +16,7 @@
 #include "storage/audit_store.h"
 #include "storage/database.h"
 #include "storage/identity_store.h"
+#include "util/nullable_json.h"
 #include "util/time.h"
 
 namespace mcp::http {
@@ -28,19 +29,19 @@ constexpr const char* kNoSuchOrganization = "There is no such organization.";
 
 json audit_json(const storage::AuditRecord& record) {
   return {{"id", record.id},
-          {"organization_id", text_or_null(record.organization_id)},
+          {"organization_id", util::nullable_text(record.organization_id)},
           {"actor_type", record.actor_type},
-          {"actor_id", text_or_null(record.actor_id)},
+          {"actor_id", util::nullable_text(record.actor_id)},
           {"action", record.action},
-          {"target_type", text_or_null(record.target_type)},
-          {"target_id", text_or_null(record.target_id)},
+          {"target_type", util::nullable_text(record.target_type)},
+          {"target_id", util::nullable_text(record.target_id)},
           {"changes", record.changes},
-          {"ip", text_or_null(record.ip)},
-          {"user_agent", text_or_null(record.user_agent)},
-          {"request_id", text_or_null(record.request_id)},
-          {"client_id", text_or_null(record.client_id)},
-          {"created_at", timestamp_json(record.created_at)},
-          {"updated_at", timestamp_json(record.updated_at)}};
+          {"ip", util::nullable_text(record.ip)},
+          {"user_agent", util::nullable_text(record.user_agent)},
+          {"request_id", util::nullable_text(record.request_id)},
+          {"client_id", util::nullable_text(record.client_id)},
+          {"created_at", util::nullable_time(record.created_at)},
+          {"updated_at", util::nullable_time(record.updated_at)}};
 }
 
 // The audit vocabulary (domain/audit_trail.h), as the schema's and the filter's enum.

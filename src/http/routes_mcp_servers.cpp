@@ -136,8 +136,9 @@ void add_mcp_server_routes(Router& router, app::App& app) {
                       r.app.database().write([&](storage::Session& session) {
                         if (storage::find_mcp_server_by_slug(session, server.slug)) throw_slug_taken(server.slug);
                         storage::insert_mcp_server(session, server);
-                        storage::insert_audit_log(session, r.audit(domain::audit_action::kMcpServerCreated, domain::audit_target::kMcpServer, server.id,
-                                                                   std::nullopt, nullptr, mcp_server_json(server)));
+                        domain::AuditTrail(session, r.audit_actor())
+                            .record(std::nullopt, domain::audit_action::kMcpServerCreated,
+                                    domain::audit_target::kMcpServer, server.id, nullptr, mcp_server_json(server));
                       });
                     } catch (const storage::UniqueViolation&) {
                       throw_slug_taken(server.slug);  // a concurrent registration took it first
@@ -185,9 +186,10 @@ void add_mcp_server_routes(Router& router, app::App& app) {
                           // updated_at doubles as the row's version: strictly increasing.
                           changed.updated_at = std::max(r.now_ms, current.updated_at + 1);
                           if (!storage::update_mcp_server(session, changed, current.updated_at)) continue;
-                          storage::insert_audit_log(session, r.audit(domain::audit_action::kMcpServerUpdated, domain::audit_target::kMcpServer, current.id,
-                                                                     std::nullopt, std::move(before),
-                                                                     mcp_server_json(changed)));
+                          domain::AuditTrail(session, r.audit_actor())
+                              .record(std::nullopt, domain::audit_action::kMcpServerUpdated,
+                                      domain::audit_target::kMcpServer, current.id, std::move(before),
+                                      mcp_server_json(changed));
                           result = changed;
                           return;
                         }
@@ -208,17 +210,16 @@ void add_mcp_server_routes(Router& router, app::App& app) {
                     domain::authorize(r.principal, domain::Permission::Platform, std::nullopt);
                     r.app.database().write([&](storage::Session& session) {
                       storage::McpServerRecord server = find_or_404(session, r.param("id"));
+                      domain::AuditTrail trail(session, r.audit_actor());
                       // Each organization's trail says its service went, and why.
                       for (const auto& service : storage::delete_services_of_server(session, server.id)) {
-                        json before = service_json(service, server);
-                        storage::insert_audit_log(session,
-                                                  r.audit(domain::audit_action::kServiceDisabled, domain::audit_target::kService,
-                                                          service.id, service.organization_id, std::move(before),
-                                                          nullptr));
+                        trail.record(service.organization_id, domain::audit_action::kServiceDisabled,
+                                     domain::audit_target::kService, service.id, service_json(service, server),
+                                     nullptr);
                       }
                       if (!storage::delete_mcp_server(session, server.id)) throw ApiError(404, kNotFound);
-                      storage::insert_audit_log(session, r.audit(domain::audit_action::kMcpServerDeleted, domain::audit_target::kMcpServer, server.id,
-                                                                 std::nullopt, mcp_server_json(server), nullptr));
+                      trail.record(std::nullopt, domain::audit_action::kMcpServerDeleted,
+                                   domain::audit_target::kMcpServer, server.id, mcp_server_json(server), nullptr);
                     });
                     r.send_no_content();
                   }),

@@ -8,6 +8,7 @@
 #include "http/router.h"
 #include "http/routes.h"
 #include "storage/identity_store.h"
+#include "util/nullable_json.h"
 
 namespace mcp::http {
 
@@ -45,8 +46,8 @@ void me(ApiRequest& r) {
                {"platform_admin", who.platform_admin},
                {"role", who.role.empty() ? json(nullptr) : json(who.role)},
                {"organization", std::move(organization)},
-               {"user_id", text_or_null(who.user_id)},
-               {"clerk_user_id", text_or_null(who.clerk_user_id)}});
+               {"user_id", util::nullable_text(who.user_id)},
+               {"clerk_user_id", util::nullable_text(who.clerk_user_id)}});
 }
 
 }  // namespace

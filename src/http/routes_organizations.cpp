@@ -131,8 +131,9 @@ void create_organization(ApiRequest& r) {
   auto created = storage::write_value(r.app.database(), [&](storage::Session& session) {
     storage::insert_organization(session, organization);
     auto stored = *storage::find_organization(session, organization.id);
-    storage::insert_audit_log(session, r.audit(domain::audit_action::kOrganizationCreated, domain::audit_target::kOrganization, stored.id, stored.id, nullptr,
-                                               organization_json(stored)));
+    domain::AuditTrail(session, r.audit_actor())
+        .record(stored.id, domain::audit_action::kOrganizationCreated, domain::audit_target::kOrganization, stored.id,
+                nullptr, organization_json(stored));
     return stored;
   });
   r.send(201, organization_json(created));
@@ -151,8 +152,9 @@ void update_organization(ApiRequest& r) {
   auto updated = storage::write_value(r.app.database(), [&](storage::Session& session) {
     if (!storage::update_organization_fields(session, next)) throw ApiError(404, kNoOrganization);
     auto stored = *storage::find_organization(session, next.id);
-    storage::insert_audit_log(session, r.audit(domain::audit_action::kOrganizationUpdated, domain::audit_target::kOrganization, stored.id, stored.id,
-                                               organization_json(current), organization_json(stored)));
+    domain::AuditTrail(session, r.audit_actor())
+        .record(stored.id, domain::audit_action::kOrganizationUpdated, domain::audit_target::kOrganization, stored.id,
+                organization_json(current), organization_json(stored));
     return stored;
   });
   r.send(200, organization_json(updated));

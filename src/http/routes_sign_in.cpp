@@ -15,6 +15,7 @@
 #include "storage/identity_store.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include "util/nullable_json.h"
 #include "util/percent_encoding.h"
 #include "util/time.h"
 
@@ -35,7 +36,7 @@ json organization_entry(const storage::OrganizationRecord& organization, const s
   return {{"id", organization.id},
           {"clerk_id", organization.clerk_id},
           {"name", organization.name},
-          {"slug", text_or_null(organization.slug)},
+          {"slug", util::nullable_text(organization.slug)},
           {"role", role}};
 }
 
@@ -62,8 +63,8 @@ json session_view(app::App& app, const std::optional<domain::AdminSession>& sign
     auto user = storage::find_user_by_clerk_id(session, signed_in->clerk_user_id);
     if (!user || user->deleted_at) return 0;
     body["signed_in"] = true;
-    body["user"] = {{"id", user->id}, {"clerk_id", user->clerk_id}, {"email", text_or_null(user->email)},
-                    {"first_name", text_or_null(user->first_name)}, {"last_name", text_or_null(user->last_name)}};
+    body["user"] = {{"id", user->id}, {"clerk_id", user->clerk_id}, {"email", util::nullable_text(user->email)},
+                    {"first_name", util::nullable_text(user->first_name)}, {"last_name", util::nullable_text(user->last_name)}};
     body["csrf_token"] = signed_in->csrf_token;
     for (const auto& [organization, role] : memberships_of(session, user->id)) {
       body["organizations"].push_back(organization_entry(organization, role));

@@ -1,6 +1,7 @@
 #include "storage/identity_store.h"
 
 #include "storage/advisory_lock_keys.h"
+#include "storage/identity_columns.h"
 #include "util/ids.h"
 #include "util/json_limits.h"
 #include "util/time.h"
@@ -9,12 +10,12 @@ namespace mcp::storage {
 
 namespace {
 
-constexpr Query kFindUserByClerkId{"find_user_by_clerk_id",
-                                   "SELECT id, clerk_id, email, first_name, last_name, image_url, metadata, "
-                                   "last_sign_in_at, clerk_updated_at, deleted_at, created_at, updated_at FROM users WHERE clerk_id = $1"};
-constexpr Query kFindUser{"find_user",
-                          "SELECT id, clerk_id, email, first_name, last_name, image_url, metadata, "
-                          "last_sign_in_at, clerk_updated_at, deleted_at, created_at, updated_at FROM users WHERE id = $1"};
+#define MCP_USERS "SELECT " MCP_SELECT_COLUMNS(MCP_USER_COLUMNS, u) " FROM users u "
+#define MCP_ORGANIZATIONS "SELECT " MCP_SELECT_COLUMNS(MCP_ORGANIZATION_COLUMNS, o) " FROM organizations o "
+#define MCP_MEMBERSHIPS "SELECT " MCP_SELECT_COLUMNS(MCP_MEMBERSHIP_COLUMNS, m) " FROM organization_memberships m "
+
+constexpr Query kFindUserByClerkId{"find_user_by_clerk_id", MCP_USERS "WHERE u.clerk_id = $1"};
+constexpr Query kFindUser{"find_user", MCP_USERS "WHERE u.id = $1"};
 constexpr Query kInsertUser{"insert_user",
                             "INSERT INTO users (id, clerk_id, email, first_name, last_name, image_url, metadata, "
                             "last_sign_in_at, clerk_updated_at, deleted_at, created_at, updated_at) "
@@ -27,18 +28,10 @@ constexpr Query kSoftDeleteUser{"soft_delete_user",
                                 "UPDATE users SET deleted_at = $2, updated_at = $3 "
                                 "WHERE id = $1 AND (deleted_at IS NULL OR deleted_at > $2)"};
 
-constexpr Query kFindOrganizationByClerkId{
-    "find_organization_by_clerk_id",
-    "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at, created_at, "
-    "updated_at FROM organizations WHERE clerk_id = $1"};
-constexpr Query kFindLiveOrganizationBySlug{
-    "find_live_organization_by_slug",
-    "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at, created_at, "
-    "updated_at FROM organizations WHERE slug = $1 AND deleted_at IS NULL"};
-constexpr Query kFindOrganization{
-    "find_organization",
-    "SELECT id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, deleted_at, created_at, "
-    "updated_at FROM organizations WHERE id = $1"};
+constexpr Query kFindOrganizationByClerkId{"find_organization_by_clerk_id", MCP_ORGANIZATIONS "WHERE o.clerk_id = $1"};
+constexpr Query kFindLiveOrganizationBySlug{"find_live_organization_by_slug",
+                                            MCP_ORGANIZATIONS "WHERE o.slug = $1 AND o.deleted_at IS NULL"};
+constexpr Query kFindOrganization{"find_organization", MCP_ORGANIZATIONS "WHERE o.id = $1"};
 constexpr Query kInsertOrganization{
     "insert_organization",
     "INSERT INTO organizations (id, clerk_id, name, slug, clerk_slug, image_url, metadata, clerk_updated_at, "
@@ -62,14 +55,10 @@ constexpr Query kSoftDeleteOrganization{"soft_delete_organization",
                                         "UPDATE organizations SET deleted_at = $2, updated_at = $3 "
                                         "WHERE id = $1 AND (deleted_at IS NULL OR deleted_at > $2)"};
 
-constexpr Query kFindMembershipByClerkId{
-    "find_membership_by_clerk_id",
-    "SELECT id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, clerk_updated_at, deleted_at, "
-    "created_at, updated_at FROM organization_memberships WHERE clerk_id = $1"};
+constexpr Query kFindMembershipByClerkId{"find_membership_by_clerk_id", MCP_MEMBERSHIPS "WHERE m.clerk_id = $1"};
 constexpr Query kFindLiveMembership{
     "find_live_membership",
-    "SELECT id, clerk_id, organization_id, user_id, role, clerk_role, clerk_created_at, clerk_updated_at, deleted_at, "
-    "created_at, updated_at FROM organization_memberships WHERE organization_id = $1 AND user_id = $2 AND deleted_at IS NULL"};
+    MCP_MEMBERSHIPS "WHERE m.organization_id = $1 AND m.user_id = $2 AND m.deleted_at IS NULL"};
 constexpr Query kHasMembershipRow{
     "has_membership_row",
     "SELECT id FROM organization_memberships WHERE organization_id = $1 AND user_id = $2 LIMIT 1"};
@@ -112,38 +101,29 @@ constexpr Query kEndSessionsOfUser{
     "UPDATE sessions SET revoked_at = $2, updated_at = $3 WHERE user_id = $1 AND (revoked_at IS NULL OR revoked_at > $2) RETURNING id"};
 
 // Admin listings (GET /api/v1/...): by id, which is creation order (UUIDv7), after a cursor id.
-#define MCP_USER_COLUMNS                                                                                      \
-  "u.id, u.clerk_id, u.email, u.first_name, u.last_name, u.image_url, u.metadata, u.last_sign_in_at, " \
-  "u.clerk_updated_at, u.deleted_at, u.created_at, u.updated_at"
-#define MCP_ORGANIZATION_COLUMNS                                                                                \
-  "o.id, o.clerk_id, o.name, o.slug, o.clerk_slug, o.image_url, o.metadata, o.clerk_updated_at, o.deleted_at, " \
-  "o.created_at, o.updated_at"
-#define MCP_MEMBERSHIP_COLUMNS                                                                                    \
-  "m.id, m.clerk_id, m.organization_id, m.user_id, m.role, m.clerk_role, m.clerk_created_at, m.clerk_updated_at, " \
-  "m.deleted_at, m.created_at, m.updated_at"
 constexpr Query kListOrganizations{"list_organizations",
-                                   "SELECT " MCP_ORGANIZATION_COLUMNS " FROM organizations o WHERE o.id > $1 "
-                                   "AND ($2 OR o.deleted_at IS NULL) ORDER BY o.id LIMIT $3"};
+                                   MCP_ORGANIZATIONS "WHERE o.id > $1 AND ($2 OR o.deleted_at IS NULL) "
+                                   "ORDER BY o.id LIMIT $3"};
 constexpr Query kListOrganizationsOfUser{
     "list_organizations_of_user",
-    "SELECT " MCP_ORGANIZATION_COLUMNS " FROM organizations o JOIN organization_memberships m "
-    "ON m.organization_id = o.id AND m.deleted_at IS NULL WHERE m.user_id = $1 AND o.deleted_at IS NULL "
+    MCP_ORGANIZATIONS "JOIN organization_memberships m ON m.organization_id = o.id AND m.deleted_at IS NULL WHERE m.user_id = $1 AND o.deleted_at IS NULL "
     "AND o.id > $2 ORDER BY o.id LIMIT $3"};
+// A member's row: the membership's columns, then the user's (list_members reads them so).
 constexpr Query kListMembers{"list_members",
-                             "SELECT " MCP_MEMBERSHIP_COLUMNS ", " MCP_USER_COLUMNS
+                             "SELECT " MCP_SELECT_COLUMNS(MCP_MEMBERSHIP_COLUMNS, m) ", "
+                             MCP_SELECT_COLUMNS(MCP_USER_COLUMNS, u)
                              " FROM organization_memberships m JOIN users u ON u.id = m.user_id "
                              "WHERE m.organization_id = $1 AND m.deleted_at IS NULL AND m.id > $2 ORDER BY m.id LIMIT $3"};
 constexpr Query kListUsers{"list_users",
-                           "SELECT " MCP_USER_COLUMNS " FROM users u WHERE u.id > $1 AND ($2 OR u.deleted_at IS NULL) "
-                           "ORDER BY u.id LIMIT $3"};
+                           MCP_USERS "WHERE u.id > $1 AND ($2 OR u.deleted_at IS NULL) ORDER BY u.id LIMIT $3"};
 constexpr Query kListUsersOfOrganization{
     "list_users_of_organization",
-    "SELECT " MCP_USER_COLUMNS " FROM users u JOIN organization_memberships m ON m.user_id = u.id "
+    MCP_USERS "JOIN organization_memberships m ON m.user_id = u.id "
     "AND m.deleted_at IS NULL WHERE m.organization_id = $1 AND u.deleted_at IS NULL AND u.id > $2 "
     "ORDER BY u.id LIMIT $3"};
-#undef MCP_USER_COLUMNS
-#undef MCP_ORGANIZATION_COLUMNS
-#undef MCP_MEMBERSHIP_COLUMNS
+#undef MCP_USERS
+#undef MCP_ORGANIZATIONS
+#undef MCP_MEMBERSHIPS
 // An operator's edit through the API: the slug it sets is both the effective one and Clerk's view
 // until Clerk says otherwise.
 constexpr Query kUpdateOrganizationFields{
@@ -159,32 +139,62 @@ nlohmann::json parse_json_column(const Row& row, size_t idx) {
   return parsed.is_discarded() ? nlohmann::json::object() : parsed;
 }
 
-UserRecord user_from(const Row& row) {
-  UserRecord user{row.text(0),        row.text(1),        row.opt_text(2),
-                    row.opt_text(3),    row.opt_text(4),    row.opt_text(5),
-                    parse_json_column(row, 6), row.opt_int64(7), row.opt_int64(8),
-                    row.opt_int64(9)};
-  user.created_at = row.int64(10);
-  user.updated_at = row.int64(11);
+// Each reads the table's columns from `at` on (identity_columns.h), by name.
+UserRecord user_at(const Row& row, size_t at) {
+  namespace c = user_column;
+  UserRecord user;
+  user.id = row.text(at + c::id);
+  user.clerk_id = row.text(at + c::clerk_id);
+  user.email = row.opt_text(at + c::email);
+  user.first_name = row.opt_text(at + c::first_name);
+  user.last_name = row.opt_text(at + c::last_name);
+  user.image_url = row.opt_text(at + c::image_url);
+  user.metadata = parse_json_column(row, at + c::metadata);
+  user.last_sign_in_at = row.opt_int64(at + c::last_sign_in_at);
+  user.clerk_updated_at = row.opt_int64(at + c::clerk_updated_at);
+  user.deleted_at = row.opt_int64(at + c::deleted_at);
+  user.created_at = row.int64(at + c::created_at);
+  user.updated_at = row.int64(at + c::updated_at);
   return user;
 }
 
-OrganizationRecord organization_from(const Row& row) {
-  OrganizationRecord organization{row.text(0),     row.text(1),     row.text(2),
-                            row.opt_text(3), row.opt_text(4), row.opt_text(5),
-                            parse_json_column(row, 6), row.opt_int64(7), row.opt_int64(8)};
-  organization.created_at = row.int64(9);
-  organization.updated_at = row.int64(10);
+OrganizationRecord organization_at(const Row& row, size_t at) {
+  namespace c = organization_column;
+  OrganizationRecord organization;
+  organization.id = row.text(at + c::id);
+  organization.clerk_id = row.text(at + c::clerk_id);
+  organization.name = row.text(at + c::name);
+  organization.slug = row.opt_text(at + c::slug);
+  organization.clerk_slug = row.opt_text(at + c::clerk_slug);
+  organization.image_url = row.opt_text(at + c::image_url);
+  organization.metadata = parse_json_column(row, at + c::metadata);
+  organization.clerk_updated_at = row.opt_int64(at + c::clerk_updated_at);
+  organization.deleted_at = row.opt_int64(at + c::deleted_at);
+  organization.created_at = row.int64(at + c::created_at);
+  organization.updated_at = row.int64(at + c::updated_at);
   return organization;
 }
 
-MembershipRecord membership_from(const Row& row) {
-  MembershipRecord membership{row.text(0),     row.text(1),      row.text(2),      row.text(3),     row.text(4),
-                              row.opt_text(5), row.opt_int64(6), row.opt_int64(7), row.opt_int64(8)};
-  membership.created_at = row.int64(9);
-  membership.updated_at = row.int64(10);
+MembershipRecord membership_at(const Row& row, size_t at) {
+  namespace c = membership_column;
+  MembershipRecord membership;
+  membership.id = row.text(at + c::id);
+  membership.clerk_id = row.text(at + c::clerk_id);
+  membership.organization_id = row.text(at + c::organization_id);
+  membership.user_id = row.text(at + c::user_id);
+  membership.role = row.text(at + c::role);
+  membership.clerk_role = row.opt_text(at + c::clerk_role);
+  membership.clerk_created_at = row.opt_int64(at + c::clerk_created_at);
+  membership.clerk_updated_at = row.opt_int64(at + c::clerk_updated_at);
+  membership.deleted_at = row.opt_int64(at + c::deleted_at);
+  membership.created_at = row.int64(at + c::created_at);
+  membership.updated_at = row.int64(at + c::updated_at);
   return membership;
 }
+
+UserRecord user_from(const Row& row) { return user_at(row, 0); }
+OrganizationRecord organization_from(const Row& row) { return organization_at(row, 0); }
+MembershipRecord membership_from(const Row& row) { return membership_at(row, 0); }
 
 std::vector<std::string> first_column(const Rows& rows) {
   std::vector<std::string> out;
@@ -415,15 +425,7 @@ std::vector<MemberRecord> list_members(Session& session, const std::string& orga
   Value params[] = {organization_id, after_id.value_or(""), int64_t{limit}};
   std::vector<MemberRecord> out;
   for (const Row& row : session.query(kListMembers, params)) {
-    MemberRecord member{membership_from(row), {}};
-    // The user's columns follow the membership's 11.
-    std::vector<Value> cells;
-    for (size_t idx = 11; idx < row.size(); ++idx) {
-      if (row.is_null(idx)) cells.emplace_back(std::monostate{});
-      else cells.emplace_back(row.text(idx));
-    }
-    member.user = user_from(Row(std::move(cells)));
-    out.push_back(std::move(member));
+    out.push_back(MemberRecord{membership_from(row), user_at(row, membership_column::count)});
   }
   return out;
 }
