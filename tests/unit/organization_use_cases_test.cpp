@@ -21,6 +21,7 @@
 #include "storage/mcp_server_store.h"
 #include "storage/migrator.h"
 #include "storage/open_database.h"
+#include "identity_rows.h"
 
 using namespace mcp;
 
@@ -33,8 +34,8 @@ struct World {
   World() {
     storage::apply_migrations(*db, storage::embedded_migrations());
     db->write([&](storage::Session& session) {
-      acme = organization(session, "org_acme", "acme");
-      globex = organization(session, "org_globex", "globex");
+      acme = test::insert_organization_row(session, "org_acme", "acme");
+      globex = test::insert_organization_row(session, "org_globex", "globex");
       for (const char* name : {"ada", "bob"}) member(session, acme, name);
       member(session, globex, "gus");
       key(session, acme, "mcp_sk_acme1");
@@ -43,17 +44,6 @@ struct World {
     });
   }
 
-  static storage::OrganizationRecord organization(storage::Session& session, const std::string& clerk_id,
-                                                  const std::string& slug) {
-    storage::OrganizationRecord record;
-    record.clerk_id = clerk_id;
-    record.name = slug;
-    record.slug = slug;
-    record.clerk_slug = slug;
-    record.clerk_updated_at = 1000;
-    storage::insert_organization(session, record);
-    return record;
-  }
   static void member(storage::Session& session, const storage::OrganizationRecord& organization, const std::string& name) {
     storage::UserRecord user;
     user.clerk_id = "user_" + name + "_" + organization.clerk_id;

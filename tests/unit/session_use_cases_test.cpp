@@ -18,6 +18,7 @@
 #include "storage/migrator.h"
 #include "storage/open_database.h"
 #include "storage/session_store.h"
+#include "identity_rows.h"
 #include "util/time.h"
 
 using namespace mcp;
@@ -34,8 +35,8 @@ struct SessionWorld {
   SessionWorld() {
     storage::apply_migrations(*db, storage::embedded_migrations());
     db->write([&](storage::Session& session) {
-      acme = organization(session, "org_acme", "acme");
-      globex = organization(session, "org_globex", "globex");
+      acme = test::insert_organization_row(session, "org_acme", "acme");
+      globex = test::insert_organization_row(session, "org_globex", "globex");
       ada = user(session, "user_ada");
       bob = user(session, "user_bob");
       member(session, acme, ada);
@@ -44,17 +45,6 @@ struct SessionWorld {
     });
   }
 
-  static storage::OrganizationRecord organization(storage::Session& session, const std::string& clerk_id,
-                                                  const std::string& slug) {
-    storage::OrganizationRecord record;
-    record.clerk_id = clerk_id;
-    record.name = slug;
-    record.slug = slug;
-    record.clerk_slug = slug;
-    record.clerk_updated_at = 1000;
-    storage::insert_organization(session, record);
-    return record;
-  }
   static storage::UserRecord user(storage::Session& session, const std::string& clerk_id) {
     storage::UserRecord record;
     record.clerk_id = clerk_id;
