@@ -1,6 +1,6 @@
 #include "storage/postgres/postgres_database.h"
 
-#include <libpq-fe.h>
+#include "storage/postgres/libpq_api.h"
 
 #include <charconv>
 #include <condition_variable>
