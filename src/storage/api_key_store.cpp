@@ -1,5 +1,6 @@
 #include "storage/api_key_store.h"
 
+#include "storage/registry_columns.h"
 #include "util/ids.h"
 #include "util/time.h"
 
@@ -7,28 +8,24 @@ namespace mcp::storage {
 
 namespace {
 
-#define MCP_API_KEY_COLUMNS                                                                                    \
-  "id, organization_id, name, prefix, key_hash, role, expires_at, last_used_at, usage_count, revoked_at, " \
-  "created_by, created_at, updated_at"
+#define MCP_API_KEYS "SELECT " MCP_SELECT_COLUMNS(MCP_API_KEY_COLUMNS, k) " FROM api_keys k "
 
 constexpr Query kInsertApiKey{"insert_api_key",
-                              "INSERT INTO api_keys (" MCP_API_KEY_COLUMNS
-                              ") VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, 0, NULL, $8, $9, $9)"};
+                              "INSERT INTO api_keys (id, organization_id, name, prefix, key_hash, role, expires_at, "
+                              "last_used_at, usage_count, revoked_at, created_by, created_at, updated_at) "
+                              "VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, 0, NULL, $8, $9, $9)"};
 constexpr Query kInsertApiKeyIfAbsent{"insert_api_key_if_absent",
-                                      "INSERT INTO api_keys (" MCP_API_KEY_COLUMNS
-                                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, 0, NULL, $8, $9, $9) "
+                                      "INSERT INTO api_keys (id, organization_id, name, prefix, key_hash, role, "
+                                      "expires_at, last_used_at, usage_count, revoked_at, created_by, created_at, "
+                                      "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, 0, NULL, $8, $9, $9) "
                                       "ON CONFLICT (prefix) DO NOTHING"};
-constexpr Query kFindApiKeyByPrefix{"find_api_key_by_prefix",
-                                    "SELECT " MCP_API_KEY_COLUMNS " FROM api_keys WHERE prefix = $1"};
-constexpr Query kFindApiKey{"find_api_key", "SELECT " MCP_API_KEY_COLUMNS " FROM api_keys WHERE id = $1"};
-constexpr Query kListOrganizationApiKeys{"list_organization_api_keys",
-                                         "SELECT " MCP_API_KEY_COLUMNS
-                                         " FROM api_keys WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3"};
-constexpr Query kListPlatformApiKeys{"list_platform_api_keys",
-                                     "SELECT " MCP_API_KEY_COLUMNS
-                                     " FROM api_keys WHERE organization_id IS NULL AND id > $1 ORDER BY id LIMIT $2"};
-constexpr Query kListAllApiKeys{"list_all_api_keys",
-                                "SELECT " MCP_API_KEY_COLUMNS " FROM api_keys WHERE id > $1 ORDER BY id LIMIT $2"};
+constexpr Query kFindApiKeyByPrefix{"find_api_key_by_prefix", MCP_API_KEYS "WHERE k.prefix = $1"};
+constexpr Query kFindApiKey{"find_api_key", MCP_API_KEYS "WHERE k.id = $1"};
+constexpr Query kListOrganizationApiKeys{
+    "list_organization_api_keys", MCP_API_KEYS "WHERE k.organization_id = $1 AND k.id > $2 ORDER BY k.id LIMIT $3"};
+constexpr Query kListPlatformApiKeys{
+    "list_platform_api_keys", MCP_API_KEYS "WHERE k.organization_id IS NULL AND k.id > $1 ORDER BY k.id LIMIT $2"};
+constexpr Query kListAllApiKeys{"list_all_api_keys", MCP_API_KEYS "WHERE k.id > $1 ORDER BY k.id LIMIT $2"};
 constexpr Query kRevokeApiKey{"revoke_api_key",
                               "UPDATE api_keys SET revoked_at = $2, updated_at = $2 WHERE id = $1 AND revoked_at IS NULL"};
 constexpr Query kAddApiKeyUsage{
@@ -42,23 +39,25 @@ constexpr Query kLockLiveOrganizationPostgres{
 constexpr Query kLockLiveOrganizationSqlite{"lock_live_organization_sqlite",
                                             "SELECT id FROM organizations WHERE id = $1 AND deleted_at IS NULL"};
 
-#undef MCP_API_KEY_COLUMNS
+#undef MCP_API_KEYS
 
+// Reads the columns of registry_columns.h, by name.
 ApiKeyRecord api_key_from(const Row& row) {
+  namespace c = api_key_column;
   ApiKeyRecord key;
-  key.id = row.text(0);
-  key.organization_id = row.opt_text(1);
-  key.name = row.text(2);
-  key.prefix = row.text(3);
-  key.key_hash = row.text(4);
-  key.role = row.text(5);
-  key.expires_at = row.opt_int64(6);
-  key.last_used_at = row.opt_int64(7);
-  key.usage_count = row.int64(8);
-  key.revoked_at = row.opt_int64(9);
-  key.created_by = row.opt_text(10);
-  key.created_at = row.int64(11);
-  key.updated_at = row.int64(12);
+  key.id = row.text(c::id);
+  key.organization_id = row.opt_text(c::organization_id);
+  key.name = row.text(c::name);
+  key.prefix = row.text(c::prefix);
+  key.key_hash = row.text(c::key_hash);
+  key.role = row.text(c::role);
+  key.expires_at = row.opt_int64(c::expires_at);
+  key.last_used_at = row.opt_int64(c::last_used_at);
+  key.usage_count = row.int64(c::usage_count);
+  key.revoked_at = row.opt_int64(c::revoked_at);
+  key.created_by = row.opt_text(c::created_by);
+  key.created_at = row.int64(c::created_at);
+  key.updated_at = row.int64(c::updated_at);
   return key;
 }
 

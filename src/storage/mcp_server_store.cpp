@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "storage/registry_columns.h"
 #include "util/ids.h"
 #include "util/json_limits.h"
 #include "util/time.h"
@@ -10,43 +11,41 @@ namespace mcp::storage {
 
 namespace {
 
-#define MCP_SERVER_COLUMNS \
-  "id, slug, name, description, url, transport, capabilities, is_active, created_at, updated_at"
+#define MCP_SERVERS "SELECT " MCP_SELECT_COLUMNS(MCP_SERVER_COLUMNS, m) " FROM mcp_servers m "
 
 constexpr Query kInsertServerIfAbsent{
     "insert_mcp_server_if_absent",
-    "INSERT INTO mcp_servers (" MCP_SERVER_COLUMNS
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (slug) DO NOTHING RETURNING id"};
+    "INSERT INTO mcp_servers (id, slug, name, description, url, transport, capabilities, is_active, created_at, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (slug) DO NOTHING RETURNING id"};
 constexpr Query kInsertServer{"insert_mcp_server",
-                              "INSERT INTO mcp_servers (" MCP_SERVER_COLUMNS
-                              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"};
-constexpr Query kListServers{"list_mcp_servers", "SELECT " MCP_SERVER_COLUMNS " FROM mcp_servers ORDER BY slug"};
-constexpr Query kListServersPage{"list_mcp_servers_page",
-                                 "SELECT " MCP_SERVER_COLUMNS
-                                 " FROM mcp_servers WHERE id > $1 ORDER BY id LIMIT $2"};
-constexpr Query kFindServer{"find_mcp_server", "SELECT " MCP_SERVER_COLUMNS " FROM mcp_servers WHERE id = $1"};
-constexpr Query kFindServerBySlug{"find_mcp_server_by_slug",
-                                  "SELECT " MCP_SERVER_COLUMNS " FROM mcp_servers WHERE slug = $1"};
+                              "INSERT INTO mcp_servers (id, slug, name, description, url, transport, capabilities, "
+                              "is_active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"};
+constexpr Query kListServers{"list_mcp_servers", MCP_SERVERS "ORDER BY m.slug"};
+constexpr Query kListServersPage{"list_mcp_servers_page", MCP_SERVERS "WHERE m.id > $1 ORDER BY m.id LIMIT $2"};
+constexpr Query kFindServer{"find_mcp_server", MCP_SERVERS "WHERE m.id = $1"};
+constexpr Query kFindServerBySlug{"find_mcp_server_by_slug", MCP_SERVERS "WHERE m.slug = $1"};
 constexpr Query kUpdateServer{"update_mcp_server",
                               "UPDATE mcp_servers SET slug = $2, name = $3, description = $4, url = $5, transport = $6, "
                               "capabilities = $7, is_active = $8, updated_at = $9 WHERE id = $1 AND updated_at = $10"};
 constexpr Query kDeleteServer{"delete_mcp_server", "DELETE FROM mcp_servers WHERE id = $1"};
 
-#undef MCP_SERVER_COLUMNS
+#undef MCP_SERVERS
 
+// Reads the columns of registry_columns.h, by name.
 McpServerRecord server_from(const Row& row) {
+  namespace c = mcp_server_column;
   McpServerRecord server;
-  server.id = row.text(0);
-  server.slug = row.text(1);
-  server.name = row.text(2);
-  server.description = row.opt_text(3);
-  server.url = row.opt_text(4);
-  server.transport = row.text(5);
-  server.capabilities = util::parse_json_limited(row.text(6), util::kMaxStoredJsonDepth).value;
+  server.id = row.text(c::id);
+  server.slug = row.text(c::slug);
+  server.name = row.text(c::name);
+  server.description = row.opt_text(c::description);
+  server.url = row.opt_text(c::url);
+  server.transport = row.text(c::transport);
+  server.capabilities = util::parse_json_limited(row.text(c::capabilities), util::kMaxStoredJsonDepth).value;
   if (server.capabilities.is_discarded()) server.capabilities = nlohmann::json::object();
-  server.is_active = row.boolean(7);
-  server.created_at = row.int64(8);
-  server.updated_at = row.int64(9);
+  server.is_active = row.boolean(c::is_active);
+  server.created_at = row.int64(c::created_at);
+  server.updated_at = row.int64(c::updated_at);
   return server;
 }
 

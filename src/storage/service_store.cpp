@@ -1,5 +1,6 @@
 #include "storage/service_store.h"
 
+#include "storage/registry_columns.h"
 #include "util/ids.h"
 #include "util/json_limits.h"
 #include "util/time.h"
@@ -8,49 +9,69 @@ namespace mcp::storage {
 
 namespace {
 
-#define MCP_SERVICE_COLUMNS "id, organization_id, mcp_server_id, enabled, config, created_at, updated_at, tool_policy"
+#define MCP_SERVICES "SELECT " MCP_SELECT_COLUMNS(MCP_SERVICE_COLUMNS, s) " FROM organization_services s "
 
 constexpr Query kFindService{"find_organization_service",
-                             "SELECT " MCP_SERVICE_COLUMNS
-                             " FROM organization_services WHERE organization_id = $1 AND mcp_server_id = $2"};
+                             MCP_SERVICES "WHERE s.organization_id = $1 AND s.mcp_server_id = $2"};
 constexpr Query kInsertServiceIfAbsent{
     "insert_organization_service_if_absent",
-    "INSERT INTO organization_services (" MCP_SERVICE_COLUMNS
-    ") VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (organization_id, mcp_server_id) DO NOTHING RETURNING id"};
+    "INSERT INTO organization_services (id, organization_id, mcp_server_id, enabled, config, created_at, updated_at, "
+    "tool_policy) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (organization_id, mcp_server_id) DO NOTHING "
+    "RETURNING id"};
 constexpr Query kUpdateService{"update_organization_service",
                                "UPDATE organization_services SET enabled = $2, config = $3, updated_at = $4, "
                                "tool_policy = $6 WHERE id = $1 AND updated_at = $5"};
+// A service's row: the service's columns, then its server's (list_services_of_organization reads them so).
 constexpr Query kListServicesOfOrganization{
     "list_organization_services",
-    "SELECT s.id, s.organization_id, s.mcp_server_id, s.enabled, s.config, s.created_at, s.updated_at, s.tool_policy, "
-    "m.id, m.slug, m.name, m.description, m.url, m.transport, m.capabilities, m.is_active, m.created_at, m.updated_at "
-    "FROM organization_services s JOIN mcp_servers m ON m.id = s.mcp_server_id "
+    "SELECT " MCP_SELECT_COLUMNS(MCP_SERVICE_COLUMNS, s) ", " MCP_SELECT_COLUMNS(MCP_SERVER_COLUMNS, m)
+    " FROM organization_services s JOIN mcp_servers m ON m.id = s.mcp_server_id "
     "WHERE s.organization_id = $1 AND s.id > $2 ORDER BY s.id LIMIT $3"};
+// RETURNING names the deleted table's own columns, without an alias.
 constexpr Query kDeleteServicesOfServer{"delete_organization_services_of_server",
                                         "DELETE FROM organization_services WHERE mcp_server_id = $1 "
-                                        "RETURNING " MCP_SERVICE_COLUMNS};
+                                        "RETURNING " MCP_COLUMN_NAMES(MCP_SERVICE_COLUMNS)};
 
-#undef MCP_SERVICE_COLUMNS
+#undef MCP_SERVICES
 
 nlohmann::json json_column(const Row& row, size_t idx) {
   nlohmann::json value = util::parse_json_limited(row.text(idx), util::kMaxStoredJsonDepth).value;
   return value.is_discarded() ? nlohmann::json::object() : value;
 }
 
+// Each reads the columns of registry_columns.h, by name.
 ServiceRecord service_from(const Row& row) {
+  namespace c = service_column;
   ServiceRecord service;
-  service.id = row.text(0);
-  service.organization_id = row.text(1);
-  service.mcp_server_id = row.text(2);
-  service.enabled = row.boolean(3);
-  service.config = json_column(row, 4);
-  service.created_at = row.int64(5);
-  service.updated_at = row.int64(6);
-  if (!row.is_null(7)) {
-    nlohmann::json policy = util::parse_json_limited(row.text(7), util::kMaxStoredJsonDepth).value;
+  service.id = row.text(c::id);
+  service.organization_id = row.text(c::organization_id);
+  service.mcp_server_id = row.text(c::mcp_server_id);
+  service.enabled = row.boolean(c::enabled);
+  service.config = json_column(row, c::config);
+  service.created_at = row.int64(c::created_at);
+  service.updated_at = row.int64(c::updated_at);
+  if (!row.is_null(c::tool_policy)) {
+    nlohmann::json policy = util::parse_json_limited(row.text(c::tool_policy), util::kMaxStoredJsonDepth).value;
     if (policy.is_object()) service.tool_policy = std::move(policy);
   }
   return service;
+}
+
+// A server's columns from `at` on (after the service's in list_organization_services).
+McpServerRecord server_at(const Row& row, size_t at) {
+  namespace c = mcp_server_column;
+  McpServerRecord server;
+  server.id = row.text(at + c::id);
+  server.slug = row.text(at + c::slug);
+  server.name = row.text(at + c::name);
+  server.description = row.opt_text(at + c::description);
+  server.url = row.opt_text(at + c::url);
+  server.transport = row.text(at + c::transport);
+  server.capabilities = json_column(row, at + c::capabilities);
+  server.is_active = row.boolean(at + c::is_active);
+  server.created_at = row.int64(at + c::created_at);
+  server.updated_at = row.int64(at + c::updated_at);
+  return server;
 }
 
 Value policy_value(const ServiceRecord& service) {
@@ -89,16 +110,7 @@ std::vector<ServiceWithServer> list_services_of_organization(Session& session, c
   for (const Row& row : session.query(kListServicesOfOrganization, params)) {
     ServiceWithServer entry;
     entry.service = service_from(row);
-    entry.server.id = row.text(8);
-    entry.server.slug = row.text(9);
-    entry.server.name = row.text(10);
-    entry.server.description = row.opt_text(11);
-    entry.server.url = row.opt_text(12);
-    entry.server.transport = row.text(13);
-    entry.server.capabilities = json_column(row, 14);
-    entry.server.is_active = row.boolean(15);
-    entry.server.created_at = row.int64(16);
-    entry.server.updated_at = row.int64(17);
+    entry.server = server_at(row, service_column::count);
     services.push_back(std::move(entry));
   }
   return services;

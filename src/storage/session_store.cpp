@@ -1,5 +1,6 @@
 #include "storage/session_store.h"
 
+#include "storage/session_columns.h"
 #include "util/ids.h"
 #include "util/json_limits.h"
 #include "util/time.h"
@@ -8,13 +9,10 @@ namespace mcp::storage {
 
 namespace {
 
-#define MCP_SESSION_COLUMNS                                                                                   \
-  "id, user_id, organization_id, clerk_session_id, metadata, expires_at, last_active_at, revoked_at, " \
-  "created_at, updated_at"
+#define MCP_SESSIONS "SELECT " MCP_SELECT_COLUMNS(MCP_SESSION_COLUMNS, s) " FROM sessions s "
 
-constexpr Query kFindSession{"find_session", "SELECT " MCP_SESSION_COLUMNS " FROM sessions WHERE id = $1"};
-constexpr Query kFindSessionByClerkId{"find_session_by_clerk_session_id",
-                                      "SELECT " MCP_SESSION_COLUMNS " FROM sessions WHERE clerk_session_id = $1"};
+constexpr Query kFindSession{"find_session", MCP_SESSIONS "WHERE s.id = $1"};
+constexpr Query kFindSessionByClerkId{"find_session_by_clerk_session_id", MCP_SESSIONS "WHERE s.clerk_session_id = $1"};
 // ON CONFLICT without a target: a NULL clerk_session_id never conflicts, a taken one does nothing.
 constexpr Query kInsertSessionIfAbsent{
     "insert_session_if_absent",
@@ -29,21 +27,17 @@ constexpr Query kRevokeSession{
     "UPDATE sessions SET revoked_at = $2, updated_at = $3 WHERE id = $1 AND (revoked_at IS NULL OR revoked_at > $2)"};
 // Listings, by id (UUIDv7: creation order). The user's own sessions use sessions_user_idx.
 constexpr Query kListSessionsOfUser{
-    "list_sessions_of_user",
-    "SELECT " MCP_SESSION_COLUMNS " FROM sessions WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3"};
+    "list_sessions_of_user", MCP_SESSIONS "WHERE s.user_id = $1 AND s.id > $2 ORDER BY s.id LIMIT $3"};
 // An organization's sessions, plus (when $2 is set) every session of one user: what an ADMIN user sees.
 constexpr Query kListSessionsOfOrganization{
     "list_sessions_of_organization",
-    "SELECT " MCP_SESSION_COLUMNS
-    " FROM sessions WHERE (organization_id = $1 OR user_id = $2) AND id > $3 AND (CAST($4 AS TEXT) IS NULL OR user_id = $4) "
-    "ORDER BY id LIMIT $5"};
-constexpr Query kListAllSessions{"list_all_sessions",
-                                 "SELECT " MCP_SESSION_COLUMNS " FROM sessions WHERE id > $1 ORDER BY id LIMIT $2"};
+    MCP_SESSIONS "WHERE (s.organization_id = $1 OR s.user_id = $2) AND s.id > $3 "
+    "AND (CAST($4 AS TEXT) IS NULL OR s.user_id = $4) ORDER BY s.id LIMIT $5"};
+constexpr Query kListAllSessions{"list_all_sessions", MCP_SESSIONS "WHERE s.id > $1 ORDER BY s.id LIMIT $2"};
 
 constexpr Query kFindClerkSessionState{
     "find_clerk_session_state",
-    "SELECT id, user_id, organization_id, expires_at, last_active_at, revoked_at, clerk_status, clerk_updated_at "
-    "FROM sessions WHERE clerk_session_id = $1"};
+    "SELECT " MCP_SELECT_COLUMNS(MCP_CLERK_SESSION_STATE_COLUMNS, s) " FROM sessions s WHERE s.clerk_session_id = $1"};
 constexpr Query kInsertClerkSession{
     "insert_clerk_session",
     "INSERT INTO sessions (id, user_id, organization_id, clerk_session_id, expires_at, last_active_at, revoked_at, "
@@ -55,21 +49,23 @@ constexpr Query kUpdateClerkSession{
     "revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > $5 THEN $5 ELSE revoked_at END, clerk_status = $6, "
     "clerk_updated_at = $7, updated_at = $8 WHERE id = $1 AND (clerk_updated_at IS NULL OR clerk_updated_at <= $7)"};
 
-#undef MCP_SESSION_COLUMNS
+#undef MCP_SESSIONS
 
+// Reads the columns of session_columns.h, by name.
 SessionRecord session_from(const Row& row) {
+  namespace c = session_column;
   SessionRecord record;
-  record.id = row.text(0);
-  record.user_id = row.text(1);
-  record.organization_id = row.opt_text(2);
-  record.clerk_session_id = row.opt_text(3);
-  record.metadata = util::parse_json_limited(row.text(4), util::kMaxStoredJsonDepth).value;
+  record.id = row.text(c::id);
+  record.user_id = row.text(c::user_id);
+  record.organization_id = row.opt_text(c::organization_id);
+  record.clerk_session_id = row.opt_text(c::clerk_session_id);
+  record.metadata = util::parse_json_limited(row.text(c::metadata), util::kMaxStoredJsonDepth).value;
   if (record.metadata.is_discarded()) record.metadata = nlohmann::json::object();
-  record.expires_at = row.opt_int64(5);
-  record.last_active_at = row.opt_int64(6);
-  record.revoked_at = row.opt_int64(7);
-  record.created_at = row.int64(8);
-  record.updated_at = row.int64(9);
+  record.expires_at = row.opt_int64(c::expires_at);
+  record.last_active_at = row.opt_int64(c::last_active_at);
+  record.revoked_at = row.opt_int64(c::revoked_at);
+  record.created_at = row.int64(c::created_at);
+  record.updated_at = row.int64(c::updated_at);
   return record;
 }
 
