@@ -43,7 +43,7 @@ HealthReport App::check_health() {
   if (report.healthy && config_.clerk_sync_every_ms) {
     try {
       report.clerk_sync = storage::read_value(
-          *database_, [](storage::Session& session) { return storage::read_clerk_sync_status(session); });
+          *database_, [](storage::Transaction& session) { return storage::read_clerk_sync_status(session); });
     } catch (const std::exception&) {
       // The round trip above answered; a failure here only leaves the sync's fields out.
     }

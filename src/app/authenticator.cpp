@@ -56,7 +56,7 @@ domain::Principal Authenticator::authenticate(std::string_view credential, int64
 
 domain::Principal Authenticator::authenticate_api_key(std::string_view credential, const std::string& prefix,
                                                       int64_t now_ms) {
-  auto key = storage::read_value(db_, [&](storage::Session& session) {
+  auto key = storage::read_value(db_, [&](storage::Transaction& session) {
     return storage::find_api_key_by_prefix(session, prefix);
   });
   std::optional<domain::StoredApiKeyState> stored;
@@ -81,7 +81,7 @@ domain::Principal Authenticator::authenticate_session_token(std::string_view tok
   }
   domain::Principal principal;
   std::optional<std::string> refusal;
-  db_.read([&](storage::Session& session) {
+  db_.read([&](storage::Transaction& session) {
     std::optional<std::string> session_status;
     if (claims.session_id) {
       if (auto clerk_session = storage::find_clerk_session_state(session, *claims.session_id)) {
@@ -120,7 +120,7 @@ domain::Principal Authenticator::authenticate_signed_in_user(const std::string& 
                                                            const std::optional<std::string>& organization_id) {
   domain::Principal principal;
   std::optional<std::string> refusal;
-  db_.read([&](storage::Session& session) {
+  db_.read([&](storage::Transaction& session) {
     auto user = storage::find_user_by_clerk_id(session, clerk_user_id);
     refusal = domain::token_refusal(user.has_value(), user && user->deleted_at, std::nullopt);
     if (refusal) return;
@@ -141,7 +141,7 @@ domain::Principal Authenticator::authenticate_signed_in_user(const std::string& 
 
 BootstrapKeyState ensure_bootstrap_key(storage::Database& db, const std::string& secret) {
   domain::NewApiKey stored = domain::describe_api_key(secret);
-  return storage::write_value(db, [&](storage::Session& session) {
+  return storage::write_value(db, [&](storage::Transaction& session) {
     storage::ApiKeyRecord key;
     key.name = "bootstrap (MCP_ADMIN_BOOTSTRAP_KEY)";
     key.prefix = stored.prefix;

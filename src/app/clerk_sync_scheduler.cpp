@@ -52,7 +52,7 @@ void ClerkSyncScheduler::run_if_due() {
   int64_t now = util::now_ms();
   bool mine = false;
   try {
-    mine = storage::write_value(db_, [&](storage::Session& session) {
+    mine = storage::write_value(db_, [&](storage::Transaction& session) {
       auto status = storage::read_clerk_sync_status(session);
       if (status && status->last_started_at && *status->last_started_at > now - every_ms_) return false;
       if (!storage::acquire_clerk_sync_lease(session, owner_, now + kLeaseMs, now)) return false;
@@ -73,7 +73,7 @@ void ClerkSyncScheduler::run_if_due() {
     if (stopping_) throw Stopped{};
     int64_t at = util::now_ms();
     if (at - renewed_at < kLeaseMs / 4) return;
-    bool still_mine = storage::write_value(db_, [&](storage::Session& session) {
+    bool still_mine = storage::write_value(db_, [&](storage::Transaction& session) {
       return storage::acquire_clerk_sync_lease(session, owner_, at + kLeaseMs, at);
     });
     if (!still_mine) throw std::runtime_error("the lease was lost to another instance");
@@ -99,7 +99,7 @@ void ClerkSyncScheduler::run_if_due() {
   nlohmann::json counts_json = {{"read", counts.read},       {"applied", counts.applied}, {"unchanged", counts.unchanged},
                                 {"pruned", counts.pruned},   {"invalid", counts.invalid}, {"changes", counts.changes}};
   try {
-    storage::write_value(db_, [&](storage::Session& session) {
+    storage::write_value(db_, [&](storage::Transaction& session) {
       storage::record_clerk_sync_finish(session, util::now_ms(), outcome, error, counts_json.dump());
       storage::release_clerk_sync_lease(session, owner_);
       return true;

@@ -192,7 +192,7 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_api_key(std::string_vie
                                                                  const std::string& prefix,
                                                                  const domain::McpEndpoint& endpoint, int64_t now_ms) {
   const std::string& slug = endpoint.server_slug;
-  auto row = storage::read_value(db_, [&](storage::Session& session) {
+  auto row = storage::read_value(db_, [&](storage::Transaction& session) {
     return storage::find_gateway_key(session, prefix, slug);
   });
   std::optional<domain::StoredApiKeyState> stored;
@@ -231,7 +231,7 @@ GatewayAuthorizer::Evaluated GatewayAuthorizer::evaluate_session_token(std::stri
   // token, its session's active one; else, for an access token, the user's only live organization
   // with the server enabled.
   bool ambiguous = false;
-  auto row = storage::read_value(db_, [&](storage::Session& session) -> std::optional<storage::GatewayUserRow> {
+  auto row = storage::read_value(db_, [&](storage::Transaction& session) -> std::optional<storage::GatewayUserRow> {
     if (claims.org_id) {
       return storage::find_gateway_user_by_organization(session, claims.subject, *claims.org_id,
                                                         claims.session_id.value_or(""), slug);

@@ -29,7 +29,7 @@ void UsageRecorder::flush() {
   }
   if (batch.empty()) return;
   try {
-    db_.write([&](storage::Session& session) {
+    db_.write([&](storage::Transaction& session) {
       for (const auto& [id, usage] : batch) storage::add_api_key_usage(session, id, usage.count, usage.last_used_at);
     });
   } catch (const std::exception& e) {

@@ -58,7 +58,7 @@ MintedKey mint_api_key(storage::Database& db, const std::optional<storage::Organ
   request.created_at = util::now_ms();  // the time the lifetime counts from
   if (lifetime_ms) request.expires_at = request.created_at + *lifetime_ms;
   request.created_by = std::string(actor);
-  auto minted = storage::write_value(db, [&](storage::Session& session) {
+  auto minted = storage::write_value(db, [&](storage::Transaction& session) {
     domain::AuditTrail trail(session, cli_actor(actor));
     return domain::mint_api_key(trail, request);
   });
@@ -70,7 +70,7 @@ RevokedKey revoke_api_key(storage::Database& db, const std::string& id_or_prefix
                           std::string_view actor) {
   RevokedKey result;
   int64_t now = util::now_ms();
-  db.write([&](storage::Session& session) {
+  db.write([&](storage::Transaction& session) {
     result = {};  // a retried write starts again
     result.found = by_prefix ? storage::find_api_key_by_prefix(session, id_or_prefix)
                              : storage::find_api_key(session, id_or_prefix);
@@ -100,7 +100,7 @@ std::string upper(std::string text) {
 
 // The organization --org names (internal or Clerk id); CommandFailed when there is none.
 storage::OrganizationRecord find_organization(storage::Database& db, const std::string& org) {
-  auto organization = storage::read_value(db, [&](storage::Session& session) {
+  auto organization = storage::read_value(db, [&](storage::Transaction& session) {
     return storage::find_organization_by_any_id(session, org);
   });
   if (!organization) throw CommandFailed("no organization with id or Clerk id '" + org + "'");
@@ -175,7 +175,7 @@ int list(const po::variables_map& vm) {
 
   std::vector<storage::ApiKeyRecord> keys;
   std::map<std::string, std::string> clerk_ids;  // organization id → Clerk id, for the table
-  db->read([&](storage::Session& session) {
+  db->read([&](storage::Transaction& session) {
     keys.clear();
     std::optional<std::string> after;
     while (true) {

@@ -19,7 +19,7 @@ nlohmann::json audit_view(const storage::ApiKeyRecord& key) {
 }
 
 std::optional<MintedApiKey> mint_api_key(AuditTrail& trail, const KeyToMint& request) {
-  storage::Session& session = trail.session();
+  storage::Transaction& session = trail.session();
   if (request.organization_id && !storage::lock_live_organization(session, *request.organization_id)) {
     return std::nullopt;
   }

@@ -36,7 +36,7 @@ bool is_audit_action(std::string_view action) {
   return std::find(kAuditActions.begin(), kAuditActions.end(), action) != kAuditActions.end();
 }
 
-AuditTrail::AuditTrail(storage::Session& session, AuditActor actor, std::vector<std::string>* actions)
+AuditTrail::AuditTrail(storage::Transaction& session, AuditActor actor, std::vector<std::string>* actions)
     : session_(session), actor_(std::move(actor)), actions_(actions) {}
 
 void AuditTrail::record(const std::optional<std::string>& organization_id, std::string_view action,

@@ -83,19 +83,19 @@ struct AuditActor {
 class AuditTrail {
  public:
   // When `actions` is given, each recorded action is appended to it too (a dry run's report).
-  AuditTrail(storage::Session& session, AuditActor actor, std::vector<std::string>* actions = nullptr);
+  AuditTrail(storage::Transaction& session, AuditActor actor, std::vector<std::string>* actions = nullptr);
 
   // Throws std::logic_error for an action outside the vocabulary: a programming error.
   void record(const std::optional<std::string>& organization_id, std::string_view action,
               std::string_view target_type, const std::string& target_id, nlohmann::json before,
               nlohmann::json after);
 
-  storage::Session& session() const { return session_; }
+  storage::Transaction& session() const { return session_; }
   // How many changes were recorded.
   int changes() const { return changes_; }
 
  private:
-  storage::Session& session_;
+  storage::Transaction& session_;
   AuditActor actor_;
   std::vector<std::string>* actions_;
   int changes_ = 0;

@@ -15,12 +15,12 @@ namespace mcp::domain {
 namespace {
 
 using nlohmann::json;
-using storage::Session;
+using storage::Transaction;
 
 // What one application's changes share: the roles, and the trail that records them under one
 // actor (the webhook by svix-id, or clerk-sync) and counts them.
 struct ApplyContext {
-  Session& session;
+  Transaction& session;
   const RoleMap& roles;
   const ClerkActor& actor;
   AuditTrail& trail;
@@ -292,7 +292,7 @@ void apply_session(ApplyContext& ctx, const ClerkSessionData& data) {
 
 }  // namespace
 
-int apply_clerk_event(Session& session, const RoleMap& roles, const ClerkActor& actor, const ClerkEvent& event,
+int apply_clerk_event(Transaction& session, const RoleMap& roles, const ClerkActor& actor, const ClerkEvent& event,
                       int64_t fallback_timestamp, std::vector<std::string>* actions) {
   AuditTrail trail(session, AuditActor{actor.type, actor.id, {}, {}, actor.request_id, {}}, actions);
   ApplyContext ctx{session, roles, actor, trail};
@@ -310,7 +310,7 @@ int apply_clerk_event(Session& session, const RoleMap& roles, const ClerkActor& 
   return trail.changes();
 }
 
-int delete_clerk_membership(Session& session, const RoleMap& roles, const ClerkActor& actor,
+int delete_clerk_membership(Transaction& session, const RoleMap& roles, const ClerkActor& actor,
                             const std::string& membership_clerk_id, int64_t at, std::vector<std::string>* actions) {
   AuditTrail trail(session, AuditActor{actor.type, actor.id, {}, {}, actor.request_id, {}}, actions);
   ApplyContext ctx{session, roles, actor, trail};

@@ -24,12 +24,12 @@ struct ClerkActor {
 // it made, 0 when the stored state already says as much or is newer. `fallback_timestamp` (ms) is
 // the deletion time of a deleted event without a timestamp. When `actions` is given, the action of
 // every change is appended to it (a dry run's report).
-int apply_clerk_event(storage::Session& session, const RoleMap& roles, const ClerkActor& actor, const ClerkEvent& event,
+int apply_clerk_event(storage::Transaction& session, const RoleMap& roles, const ClerkActor& actor, const ClerkEvent& event,
                       int64_t fallback_timestamp, std::vector<std::string>* actions = nullptr);
 
 // Soft-deletes the membership with this Clerk id, if known and live (what
 // organizationMembership.deleted does, for a caller that holds only the id); returns the changes.
-int delete_clerk_membership(storage::Session& session, const RoleMap& roles, const ClerkActor& actor,
+int delete_clerk_membership(storage::Transaction& session, const RoleMap& roles, const ClerkActor& actor,
                             const std::string& membership_clerk_id, int64_t at,
                             std::vector<std::string>* actions = nullptr);
 

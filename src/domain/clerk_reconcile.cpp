@@ -16,7 +16,7 @@ namespace mcp::domain {
 namespace {
 
 using nlohmann::json;
-using storage::Session;
+using storage::Transaction;
 
 // Thrown at the end of a dry run's page so that its savepoint is rolled back.
 struct DryRunRollback {};
@@ -91,7 +91,7 @@ namespace {
 // only that object is undone and applied again (it now finds the row and applies as an update);
 // retrying the whole page could meet a new such insert on every attempt. The first attempt goes
 // without: two round trips an object (SAVEPOINT, RELEASE) that a page without a race never needs.
-int apply_object(Session& session, bool careful, const std::function<int()>& apply) {
+int apply_object(Transaction& session, bool careful, const std::function<int()>& apply) {
   if (!careful) return apply();
   constexpr int kAttempts = 3;
   for (int attempt = 1;; ++attempt) {
@@ -107,12 +107,12 @@ int apply_object(Session& session, bool careful, const std::function<int()>& app
 
 // One page (or one batch of prunes) in one transaction: retried whole when a deadlock broke it or
 // a unique key refused an object (from then on carefully, see apply_object).
-void write_page(storage::Database& db, bool dry_run, const std::function<void(Session&, bool careful)>& fn) {
+void write_page(storage::Database& db, bool dry_run, const std::function<void(Transaction&, bool careful)>& fn) {
   constexpr int kAttempts = 5;
   bool careful = false;
   for (int attempt = 1;; ++attempt) {
     try {
-      db.write([&](Session& session) {
+      db.write([&](Transaction& session) {
         fn(session, careful);
         if (dry_run) throw DryRunRollback{};
       });
@@ -171,7 +171,7 @@ ReconcileReport ClerkReconciler::run(const ReconcileOptions& options) {
       int64_t applied = 0, unchanged = 0, changes = 0;
       std::vector<std::string> lines;
       int64_t now = util::now_ms();
-      write_page(db_, options.dry_run, [&](Session& session, bool careful) {
+      write_page(db_, options.dry_run, [&](Transaction& session, bool careful) {
         applied = unchanged = changes = 0;  // a retried page counts afresh
         lines.clear();
         for (const ClerkEvent& event : events) {
@@ -221,7 +221,7 @@ ReconcileReport ClerkReconciler::run(const ReconcileOptions& options) {
     int64_t changes = 0;
     std::vector<std::string> lines;
     int64_t now = util::now_ms();
-    write_page(db_, options.dry_run, [&](Session& session, bool careful) {
+    write_page(db_, options.dry_run, [&](Transaction& session, bool careful) {
       changes = 0;
       lines.clear();
       for (const ClerkEvent& event : deletions) {
@@ -257,7 +257,7 @@ ReconcileReport ClerkReconciler::run(const ReconcileOptions& options) {
   for (ClerkListing listing : {ClerkListing::Organizations, ClerkListing::Users}) {
     const auto& seen_ids = seen[static_cast<int>(listing)];
     for (std::string after;;) {
-      auto ids = storage::read_value(db_, [&](Session& session) {
+      auto ids = storage::read_value(db_, [&](Transaction& session) {
         return listing == ClerkListing::Users
                    ? storage::list_live_user_clerk_ids(session, started_at, after, kPruneBatch)
                    : storage::list_live_organization_clerk_ids(session, started_at, after, kPruneBatch);
@@ -283,7 +283,7 @@ ReconcileReport ClerkReconciler::run(const ReconcileOptions& options) {
   }
   const auto& seen_memberships = seen[static_cast<int>(ClerkListing::Memberships)];
   for (std::string after;;) {
-    auto rows = storage::read_value(db_, [&](Session& session) {
+    auto rows = storage::read_value(db_, [&](Transaction& session) {
       return storage::list_live_membership_clerk_ids(session, started_at, after, kPruneBatch);
     });
     std::vector<std::string> deletions;

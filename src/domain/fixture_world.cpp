@@ -208,7 +208,7 @@ FixtureWorld parse_fixture_world(const json& document) {
 }
 
 FixtureLoadResult load_fixture_world(storage::Database& db, const FixtureWorld& world, const std::string& source) {
-  return storage::write_value(db, [&](storage::Session& session) {
+  return storage::write_value(db, [&](storage::Transaction& session) {
     FixtureLoadResult result;
 
     std::map<std::string, std::string> organization_ids;  // Clerk id or slug of the file → id

@@ -10,7 +10,7 @@ constexpr const char* kNoMember = "That user is not a member of this organizatio
 constexpr const char* kNoUser = "There is no such user.";
 
 // The live membership of the user named by `user_ref` in the organization.
-Member live_member(storage::Session& session, const std::string& organization_id, const std::string& user_ref) {
+Member live_member(storage::Transaction& session, const std::string& organization_id, const std::string& user_ref) {
   auto user = storage::find_user_by_any_id(session, user_ref);
   if (!user) throw MembershipRefused(MembershipRefused::Reason::NotAMember, kNoMember);
   auto membership = storage::find_live_membership(session, organization_id, user->id);
@@ -22,7 +22,7 @@ Member live_member(storage::Session& session, const std::string& organization_id
 
 Member add_member(AuditTrail& trail, const std::string& organization_id, const std::string& user_ref,
                   const std::string& role, bool by_platform_admin) {
-  storage::Session& session = trail.session();
+  storage::Transaction& session = trail.session();
   auto organization = storage::find_organization(session, organization_id);
   if (!organization || organization->deleted_at) {
     throw MembershipRefused(MembershipRefused::Reason::NoSuchOrganization, "There is no such organization.");
@@ -51,7 +51,7 @@ Member add_member(AuditTrail& trail, const std::string& organization_id, const s
 
 Member change_member_role(AuditTrail& trail, const std::string& organization_id, const std::string& user_ref,
                           const std::string& role) {
-  storage::Session& session = trail.session();
+  storage::Transaction& session = trail.session();
   Member member = live_member(session, organization_id, user_ref);
   if (!storage::update_membership_role(session, member.membership.id, role)) {
     throw MembershipRefused(MembershipRefused::Reason::NotAMember, kNoMember);
@@ -63,7 +63,7 @@ Member change_member_role(AuditTrail& trail, const std::string& organization_id,
 }
 
 void remove_member(AuditTrail& trail, const std::string& organization_id, const std::string& user_ref, int64_t at) {
-  storage::Session& session = trail.session();
+  storage::Transaction& session = trail.session();
   Member member = live_member(session, organization_id, user_ref);
   if (!storage::soft_delete_membership(session, member.membership.id, at)) {
     throw MembershipRefused(MembershipRefused::Reason::NotAMember, kNoMember);

@@ -8,7 +8,7 @@ namespace mcp::domain {
 
 OrganizationDeletion delete_organization(AuditTrail& trail, const storage::OrganizationRecord& organization,
                                          int64_t at) {
-  storage::Session& session = trail.session();
+  storage::Transaction& session = trail.session();
   OrganizationDeletion result;
   if (storage::soft_delete_organization(session, organization.id, at)) {
     result.organization_deleted = true;

@@ -38,7 +38,7 @@ std::vector<storage::McpServerRecord> seed_servers() {
 
 SeedResult run_seed(storage::Database& db) {
   std::vector<storage::McpServerRecord> servers = seed_servers();
-  return storage::write_value(db, [&](storage::Session& session) {
+  return storage::write_value(db, [&](storage::Transaction& session) {
     SeedResult result;
     for (auto& server : servers) {
       if (!storage::insert_mcp_server_if_absent(session, server)) {

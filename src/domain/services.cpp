@@ -42,7 +42,7 @@ nlohmann::json service_view(const storage::ServiceRecord& service, const storage
 
 storage::ServiceRecord put_service(AuditTrail& trail, const storage::McpServerRecord& server,
                                    const std::string& organization_id, const ServiceChange& change, int64_t now_ms) {
-  storage::Session& session = trail.session();
+  storage::Transaction& session = trail.session();
   for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
     std::optional<storage::ServiceRecord> before = storage::find_service(session, organization_id, server.id);
     storage::ServiceRecord after;
@@ -74,7 +74,7 @@ storage::ServiceRecord put_service(AuditTrail& trail, const storage::McpServerRe
 
 DisableOutcome disable_service(AuditTrail& trail, const storage::McpServerRecord& server,
                                const std::string& organization_id, int64_t now_ms) {
-  storage::Session& session = trail.session();
+  storage::Transaction& session = trail.session();
   for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
     auto before = storage::find_service(session, organization_id, server.id);
     if (!before) return DisableOutcome::NoService;

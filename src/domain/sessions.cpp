@@ -29,7 +29,7 @@ std::optional<std::string> audit_organization_of_update(const std::optional<std:
 }
 
 // The user the session is for, live: by internal or Clerk id.
-storage::UserRecord live_user(storage::Session& session, const std::string& id, bool plausible = true) {
+storage::UserRecord live_user(storage::Transaction& session, const std::string& id, bool plausible = true) {
   auto user = plausible ? storage::find_user_by_any_id(session, id) : std::nullopt;
   if (!user || user->deleted_at) throw SessionRefused(Reason::NoSuchUser, kNoSuchUser);
   return *user;
@@ -37,7 +37,7 @@ storage::UserRecord live_user(storage::Session& session, const std::string& id, 
 
 // The organization to switch to: live, and the user a live member of it. Both failures are the
 // same refusal: for that user the organization does not exist.
-std::string organization_for(storage::Session& session, const std::string& id, bool plausible,
+std::string organization_for(storage::Transaction& session, const std::string& id, bool plausible,
                              const std::string& user_id) {
   auto organization = plausible ? storage::find_organization_by_any_id(session, id) : std::nullopt;
   if (!organization || organization->deleted_at || !storage::find_live_membership(session, organization->id, user_id)) {
@@ -86,7 +86,7 @@ void check_principal(const Principal& principal, SessionChange& change) {
 }
 
 // The user the session is for: the token's own, or the one an API key names (who must be visible to it).
-storage::UserRecord user_for(storage::Session& session, const Principal& principal, const SessionChange& change) {
+storage::UserRecord user_for(storage::Transaction& session, const Principal& principal, const SessionChange& change) {
   if (principal.kind != Principal::Kind::User) {
     storage::UserRecord user = live_user(session, *change.user_id, change.user_id_plausible);
     if (!principal.platform_admin && !storage::find_live_membership(session, *principal.organization_id, user.id)) {
@@ -125,7 +125,7 @@ nlohmann::json session_view(const storage::SessionRecord& record) {
 
 UpsertedSession upsert_session(AuditTrail& trail, const Principal& principal, SessionChange change, int64_t now_ms) {
   check_principal(principal, change);
-  storage::Session& session = trail.session();
+  storage::Transaction& session = trail.session();
   bool is_user = principal.kind == Principal::Kind::User;
   storage::UserRecord user = user_for(session, principal, change);
 
@@ -186,7 +186,7 @@ UpsertedSession upsert_session(AuditTrail& trail, const Principal& principal, Se
 }
 
 bool revoke_session(AuditTrail& trail, const Principal& principal, const std::string& id, int64_t now_ms) {
-  storage::Session& session = trail.session();
+  storage::Transaction& session = trail.session();
   auto record = storage::find_session(session, id);
   if (!record) throw SessionRefused(Reason::NoSuchSession, kNoSuchSession);
   authorize_session(principal, *record);

@@ -16,7 +16,7 @@ namespace mcp::domain {
 
 namespace {
 
-using storage::Session;
+using storage::Transaction;
 
 bool is_done(const std::optional<storage::WebhookEventStatus>& record) {
   return record && (record->status == "processed" || record->status == "ignored");
@@ -31,7 +31,7 @@ DeliveryResult WebhookSync::deliver(const Delivery& delivery) { return apply_del
 // Runs a write, again when a unique key refused it or a deadlock broke it: with several instances
 // on one PostgreSQL, two may create the same Clerk id at once (the loser's retry finds the row and
 // applies as an update), or lock the same rows in opposite orders.
-void WebhookSync::write_retrying_conflicts(const std::function<void(storage::Session&)>& fn) {
+void WebhookSync::write_retrying_conflicts(const std::function<void(storage::Transaction&)>& fn) {
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     try {
@@ -61,7 +61,7 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
     result.outcome = DeliveryOutcome::Invalid;
     result.error = e.what();
     result.type = peek_event_type(delivery.body).value_or("");
-    bool duplicate = storage::write_value(db_, [&](Session& session) {
+    bool duplicate = storage::write_value(db_, [&](Transaction& session) {
       auto existing = storage::find_webhook_event_status(session, delivery.svix_id);
       if (is_done(existing)) return true;
       record.type = peek_event_type(delivery.body);
@@ -76,7 +76,7 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
   record.type = event.type;
 
   try {
-    write_retrying_conflicts([&](Session& session) {
+    write_retrying_conflicts([&](Transaction& session) {
       // The row is written with its final status up front: if applying fails, the savepoint takes
       // the row back with the changes, so it never says processed for something not applied.
       record.status = event.kind == ClerkEventKind::Other ? "ignored" : "processed";
@@ -110,7 +110,7 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
     result.error = e.what();
     util::log_error("webhook delivery failed to apply", {{"svix_id", delivery.svix_id}, {"type", event.type},
                                                          {"error", result.error}});
-    db_.write([&](Session& session) {
+    db_.write([&](Transaction& session) {
       record.error = result.error;
       storage::record_failed_webhook_event(session, record);
     });
@@ -119,7 +119,7 @@ DeliveryResult WebhookSync::apply_delivery(const Delivery& delivery, bool replay
 }
 
 WebhookSync::ReplayReport WebhookSync::replay_failed() {
-  auto failed = storage::read_value(db_, [](Session& session) { return storage::list_failed_webhook_events(session); });
+  auto failed = storage::read_value(db_, [](Transaction& session) { return storage::list_failed_webhook_events(session); });
   ReplayReport report;
   for (const auto& record : failed) {
     Delivery delivery{record.svix_id, record.payload, record.received_at, std::nullopt};
@@ -135,7 +135,7 @@ WebhookSync::ReplayReport WebhookSync::replay_failed() {
 }
 
 WebhookSync::ReplayReport WebhookSync::replay_one(const std::string& svix_id) {
-  auto record = storage::read_value(db_, [&](Session& session) { return storage::find_webhook_event(session, svix_id); });
+  auto record = storage::read_value(db_, [&](Transaction& session) { return storage::find_webhook_event(session, svix_id); });
   ReplayReport report;
   if (!record) {
     report.found = false;

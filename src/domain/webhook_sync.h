@@ -64,7 +64,7 @@ class WebhookSync {
 
  private:
   DeliveryResult apply_delivery(const Delivery& delivery, bool replaying);
-  void write_retrying_conflicts(const std::function<void(storage::Session&)>& fn);
+  void write_retrying_conflicts(const std::function<void(storage::Transaction&)>& fn);
 
   storage::Database& db_;
   RoleMap roles_;

@@ -31,7 +31,7 @@ const char* const kNoKey = "There is no such API key.";
 
 storage::OrganizationRecord authorized_organization(ApiRequest& r) {
   if (!is_plausible_id(r.param("id"))) throw ApiError(404, kNoOrganization);
-  auto organization = storage::read_value(r.app.database(), [&](storage::Session& session) {
+  auto organization = storage::read_value(r.app.database(), [&](storage::Transaction& session) {
     return storage::find_organization_by_any_id(session, r.param("id"));
   });
   if (!organization || organization->deleted_at) throw ApiError(404, kNoOrganization);
@@ -98,7 +98,7 @@ void add_api_key_routes(Router& router, app::App& app) {
                   [](ApiRequest& r) {
                     storage::OrganizationRecord organization = authorized_organization(r);
                     PageRequest page = read_page(r.ctx.req);
-                    auto keys = storage::read_value(r.app.database(), [&](storage::Session& session) {
+                    auto keys = storage::read_value(r.app.database(), [&](storage::Transaction& session) {
                       return storage::list_api_keys(session, organization.id, page.after_id, page.limit + 1);
                     });
                     json rows = json::array();
@@ -122,7 +122,7 @@ void add_api_key_routes(Router& router, app::App& app) {
                                                           r.principal.role + ").");
                     }
                     domain::KeyToMint request{organization.id, name, role, expires_at, r.principal.actor_id, r.now_ms};
-                    auto minted = storage::write_value(r.app.database(), [&](storage::Session& session) {
+                    auto minted = storage::write_value(r.app.database(), [&](storage::Transaction& session) {
                       domain::AuditTrail trail(session, r.audit_actor());
                       return domain::mint_api_key(trail, request);
                     });
@@ -141,7 +141,7 @@ void add_api_key_routes(Router& router, app::App& app) {
       api_handler(app,
                   [](ApiRequest& r) {
                     storage::OrganizationRecord organization = authorized_organization(r);
-                    r.app.database().write([&](storage::Session& session) {
+                    r.app.database().write([&](storage::Transaction& session) {
                       std::optional<storage::ApiKeyRecord> key;
                       if (is_plausible_id(r.param("key_id"))) key = storage::find_api_key(session, r.param("key_id"));
                       if (!key || key->organization_id != organization.id) throw ApiError(404, kNoKey);

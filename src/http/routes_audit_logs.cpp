@@ -140,7 +140,7 @@ void list_audit_logs(ApiRequest& r) {
     if (!principal.organization_id) throw domain::AccessDenied(403, "This needs an active organization.");
   }
 
-  json rows = storage::read_value(r.app.database(), [&](storage::Session& db) {
+  json rows = storage::read_value(r.app.database(), [&](storage::Transaction& db) {
     if (organization) {
       // Internal or Clerk id; another organization's (or an unknown one) is 404, as for any resource.
       auto found = storage::find_organization_by_any_id(db, *organization);

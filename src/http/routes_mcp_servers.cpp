@@ -81,7 +81,7 @@ void apply_fields(const JsonBody& body, storage::McpServerRecord& server) {
                  {{"errors", json::array({{{"field", "slug"}, {"detail", "is already taken"}}})}});
 }
 
-storage::McpServerRecord find_or_404(storage::Session& session, const std::string& id_or_slug) {
+storage::McpServerRecord find_or_404(storage::Transaction& session, const std::string& id_or_slug) {
   auto server = storage::find_mcp_server_by_id_or_slug(session, id_or_slug);
   if (!server) throw ApiError(404, kNotFound);
   return *server;
@@ -113,7 +113,7 @@ void add_mcp_server_routes(Router& router, app::App& app) {
                   [](ApiRequest& r) {
                     domain::authorize(r.principal, domain::Permission::Read, std::nullopt);
                     PageRequest page = read_page(r.ctx.req);
-                    auto servers = storage::read_value(r.app.database(), [&](storage::Session& session) {
+                    auto servers = storage::read_value(r.app.database(), [&](storage::Transaction& session) {
                       return storage::list_mcp_servers_page(session, page.after_id, page.limit + 1);
                     });
                     json rows = json::array();
@@ -133,7 +133,7 @@ void add_mcp_server_routes(Router& router, app::App& app) {
                     storage::McpServerRecord server;
                     apply_fields(body, server);
                     try {
-                      r.app.database().write([&](storage::Session& session) {
+                      r.app.database().write([&](storage::Transaction& session) {
                         if (storage::find_mcp_server_by_slug(session, server.slug)) throw_slug_taken(server.slug);
                         storage::insert_mcp_server(session, server);
                         domain::AuditTrail(session, r.audit_actor())
@@ -152,7 +152,7 @@ void add_mcp_server_routes(Router& router, app::App& app) {
       api_handler(app,
                   [](ApiRequest& r) {
                     domain::authorize(r.principal, domain::Permission::Read, std::nullopt);
-                    auto server = storage::read_value(r.app.database(), [&](storage::Session& session) {
+                    auto server = storage::read_value(r.app.database(), [&](storage::Transaction& session) {
                       return find_or_404(session, r.param("id"));
                     });
                     r.send(200, mcp_server_json(server));
@@ -169,7 +169,7 @@ void add_mcp_server_routes(Router& router, app::App& app) {
                     apply_fields(body, probe);
                     storage::McpServerRecord result;
                     try {
-                      r.app.database().write([&](storage::Session& session) {
+                      r.app.database().write([&](storage::Transaction& session) {
                         for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
                           storage::McpServerRecord current = find_or_404(session, r.param("id"));
                           storage::McpServerRecord changed = current;
@@ -208,7 +208,7 @@ void add_mcp_server_routes(Router& router, app::App& app) {
       api_handler(app,
                   [](ApiRequest& r) {
                     domain::authorize(r.principal, domain::Permission::Platform, std::nullopt);
-                    r.app.database().write([&](storage::Session& session) {
+                    r.app.database().write([&](storage::Transaction& session) {
                       storage::McpServerRecord server = find_or_404(session, r.param("id"));
                       domain::AuditTrail trail(session, r.audit_actor());
                       // Each organization's trail says its service went, and why.

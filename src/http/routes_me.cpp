@@ -36,7 +36,7 @@ void me(ApiRequest& r) {
   const domain::Principal& who = r.principal;
   json organization = nullptr;
   if (who.organization_id) {
-    auto found = storage::read_value(r.app.database(), [&](storage::Session& session) {
+    auto found = storage::read_value(r.app.database(), [&](storage::Transaction& session) {
       return storage::find_organization(session, *who.organization_id);
     });
     if (found) organization = organization_json(*found);

@@ -72,7 +72,7 @@ void answer_for_server(app::App& app, RequestContext& ctx, std::optional<std::st
     send_problem(ctx.res, 404, "There is no MCP server at this path.");
     return;
   }
-  auto server = storage::read_value(app.database(), [&](storage::Session& session) {
+  auto server = storage::read_value(app.database(), [&](storage::Transaction& session) {
     return storage::find_mcp_server_by_slug(session, server_slug);
   });
   if (!server || !server->is_active) {

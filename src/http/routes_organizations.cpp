@@ -38,7 +38,7 @@ std::optional<std::string> read_slug(const JsonBody& body) {
 
 // Reads the organization and checks the principal's permission on it, in one read.
 storage::OrganizationRecord authorized_organization(ApiRequest& r, Permission permission) {
-  auto organization = storage::read_value(r.app.database(), [&](storage::Session& session) {
+  auto organization = storage::read_value(r.app.database(), [&](storage::Transaction& session) {
     return storage::find_organization_by_any_id(session, r.param("id"));
   });
   if (!organization) throw ApiError(404, kNoOrganization);
@@ -97,7 +97,7 @@ void list_organizations(ApiRequest& r) {
   PageRequest page = read_page(r.ctx.req);
   json rows = json::array();
   const auto& principal = r.principal;
-  storage::read_value(r.app.database(), [&](storage::Session& session) {
+  storage::read_value(r.app.database(), [&](storage::Transaction& session) {
     std::vector<storage::OrganizationRecord> organizations;
     if (principal.platform_admin) {
       bool include_deleted = query_param(r.ctx.req, "include_deleted").value_or("") == "true";
@@ -128,7 +128,7 @@ void create_organization(ApiRequest& r) {
   auto clerk_id = body.string("clerk_id", false, 128);
   if (clerk_id && clerk_id->rfind("org_", 0) != 0) throw_field_error("clerk_id", "must be a Clerk organization id (org_…)");
   organization.clerk_id = clerk_id.value_or("org_local_" + util::new_uuid_v7());
-  auto created = storage::write_value(r.app.database(), [&](storage::Session& session) {
+  auto created = storage::write_value(r.app.database(), [&](storage::Transaction& session) {
     storage::insert_organization(session, organization);
     auto stored = *storage::find_organization(session, organization.id);
     domain::AuditTrail(session, r.audit_actor())
@@ -149,7 +149,7 @@ void update_organization(ApiRequest& r) {
   if (body.has("slug")) next.slug = read_slug(body);
   if (body.has("image_url")) next.image_url = body.string("image_url", false, 2048, true);
   if (auto metadata = body.object("metadata")) next.metadata = *metadata;
-  auto updated = storage::write_value(r.app.database(), [&](storage::Session& session) {
+  auto updated = storage::write_value(r.app.database(), [&](storage::Transaction& session) {
     if (!storage::update_organization_fields(session, next)) throw ApiError(404, kNoOrganization);
     auto stored = *storage::find_organization(session, next.id);
     domain::AuditTrail(session, r.audit_actor())
@@ -164,7 +164,7 @@ void update_organization(ApiRequest& r) {
 // the same as Clerk's organization.deleted.
 void delete_organization(ApiRequest& r) {
   storage::OrganizationRecord current = authorized_organization(r, Permission::Platform);
-  storage::write_value(r.app.database(), [&](storage::Session& session) {
+  storage::write_value(r.app.database(), [&](storage::Transaction& session) {
     // Read again inside the write: a webhook may have changed its slug since the check above.
     auto organization = storage::find_organization(session, current.id);
     if (!organization || organization->deleted_at) throw ApiError(404, kNoOrganization);
@@ -183,7 +183,7 @@ void list_members(ApiRequest& r) {
   storage::OrganizationRecord organization = authorized_organization(r, Permission::Read);
   PageRequest page = read_page(r.ctx.req);
   json rows = json::array();
-  storage::read_value(r.app.database(), [&](storage::Session& session) {
+  storage::read_value(r.app.database(), [&](storage::Transaction& session) {
     for (const auto& member : storage::list_members(session, organization.id, page.after_id, page.limit + 1)) {
       rows.push_back(membership_json(member.membership, &member.user));
     }
@@ -202,7 +202,7 @@ void add_member(ApiRequest& r) {
   JsonBody body(r.ctx.req, {"user_id", "role"});
   std::string user_ref = *body.string("user_id", true, 128);
   std::string role = body.one_of("role", {"ADMIN", "MEMBER", "VIEWER"}).value_or("MEMBER");
-  auto added = storage::write_value(r.app.database(), [&](storage::Session& session) {
+  auto added = storage::write_value(r.app.database(), [&](storage::Transaction& session) {
     domain::AuditTrail trail(session, r.audit_actor());
     try {
       return domain::add_member(trail, organization.id, user_ref, role, r.principal.platform_admin);
@@ -217,7 +217,7 @@ void update_member(ApiRequest& r) {
   storage::OrganizationRecord organization = authorized_organization(r, Permission::Manage);
   JsonBody body(r.ctx.req, {"role"});
   std::string role = *body.one_of("role", {"ADMIN", "MEMBER", "VIEWER"}, true);
-  auto updated = storage::write_value(r.app.database(), [&](storage::Session& session) {
+  auto updated = storage::write_value(r.app.database(), [&](storage::Transaction& session) {
     domain::AuditTrail trail(session, r.audit_actor());
     try {
       return domain::change_member_role(trail, organization.id, r.param("user_id"), role);
@@ -230,7 +230,7 @@ void update_member(ApiRequest& r) {
 
 void remove_member(ApiRequest& r) {
   storage::OrganizationRecord organization = authorized_organization(r, Permission::Manage);
-  storage::write_value(r.app.database(), [&](storage::Session& session) {
+  storage::write_value(r.app.database(), [&](storage::Transaction& session) {
     domain::AuditTrail trail(session, r.audit_actor());
     try {
       domain::remove_member(trail, organization.id, r.param("user_id"), r.now_ms);

@@ -31,14 +31,14 @@ const char* const kNoOrganization = "There is no such organization.";
 const char* const kNoServer = "There is no such MCP server.";
 
 // The live organization of the URL's {id}, or 404.
-storage::OrganizationRecord live_organization(storage::Session& session, const std::string& id) {
+storage::OrganizationRecord live_organization(storage::Transaction& session, const std::string& id) {
   if (!is_plausible_id(id)) throw ApiError(404, kNoOrganization);
   auto organization = storage::find_organization_by_any_id(session, id);
   if (!organization || organization->deleted_at) throw ApiError(404, kNoOrganization);
   return *organization;
 }
 
-storage::McpServerRecord server_or_404(storage::Session& session, const std::string& id_or_slug) {
+storage::McpServerRecord server_or_404(storage::Transaction& session, const std::string& id_or_slug) {
   auto server = storage::find_mcp_server_by_id_or_slug(session, id_or_slug);
   if (!server) throw ApiError(404, kNoServer);
   return *server;
@@ -51,14 +51,14 @@ struct Target {
 };
 
 Target resolve(ApiRequest& r, domain::Permission permission, bool with_server) {
-  Target target = storage::read_value(r.app.database(), [&](storage::Session& session) {
+  Target target = storage::read_value(r.app.database(), [&](storage::Transaction& session) {
     Target found{live_organization(session, r.param("id")), std::nullopt};
     return found;
   });
   // Before anything about the server: another organization's URLs answer 404 whatever follows.
   domain::authorize(r.principal, permission, target.organization.id, kNoOrganization);
   if (with_server) {
-    target.server = storage::read_value(r.app.database(), [&](storage::Session& session) {
+    target.server = storage::read_value(r.app.database(), [&](storage::Transaction& session) {
       return server_or_404(session, r.param("server_id"));
     });
   }
@@ -76,7 +76,7 @@ void add_service_routes(Router& router, app::App& app) {
                   [](ApiRequest& r) {
                     Target target = resolve(r, domain::Permission::Read, false);
                     PageRequest page = read_page(r.ctx.req);
-                    auto services = storage::read_value(r.app.database(), [&](storage::Session& session) {
+                    auto services = storage::read_value(r.app.database(), [&](storage::Transaction& session) {
                       return storage::list_services_of_organization(session, target.organization.id, page.after_id,
                                                                     page.limit + 1);
                     });
@@ -108,7 +108,7 @@ void add_service_routes(Router& router, app::App& app) {
                     domain::ServiceChange change{config, enabled.value_or(true), tool_policy};
                     storage::ServiceRecord result;
                     storage::McpServerRecord server;
-                    r.app.database().write([&](storage::Session& session) {
+                    r.app.database().write([&](storage::Transaction& session) {
                       // Again inside the write: either may have gone since they were read.
                       storage::OrganizationRecord organization = live_organization(session, r.param("id"));
                       server = server_or_404(session, r.param("server_id"));
@@ -137,7 +137,7 @@ void add_service_routes(Router& router, app::App& app) {
       api_handler(app,
                   [](ApiRequest& r) {
                     resolve(r, domain::Permission::Manage, true);
-                    r.app.database().write([&](storage::Session& session) {
+                    r.app.database().write([&](storage::Transaction& session) {
                       storage::OrganizationRecord organization = live_organization(session, r.param("id"));
                       storage::McpServerRecord server = server_or_404(session, r.param("server_id"));
                       domain::AuditTrail trail(session, r.audit_actor());

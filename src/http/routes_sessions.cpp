@@ -109,7 +109,7 @@ domain::SessionChange read_change(const Request& req, int64_t now_ms) {
 
 void create_or_update_session(ApiRequest& r) {
   domain::SessionChange change = read_change(r.ctx.req, r.now_ms);
-  domain::UpsertedSession result = storage::write_value(r.app.database(), [&](storage::Session& session) {
+  domain::UpsertedSession result = storage::write_value(r.app.database(), [&](storage::Transaction& session) {
     domain::AuditTrail trail(session, r.audit_actor());
     try {
       return domain::upsert_session(trail, r.principal, change, r.now_ms);
@@ -128,7 +128,7 @@ void list_sessions(ApiRequest& r) {
   bool is_user = principal.kind == domain::Principal::Kind::User;
   if (!principal.platform_admin && !is_user) domain::authorize(principal, domain::Permission::Manage, principal.organization_id);
 
-  json rows = storage::read_value(r.app.database(), [&](storage::Session& db) -> json {
+  json rows = storage::read_value(r.app.database(), [&](storage::Transaction& db) -> json {
     storage::SessionFilter filter;
     if (organization_filter) {
       auto organization =
@@ -177,7 +177,7 @@ void revoke_session(ApiRequest& r) {
   const std::string& id = r.param("id");
   // Refused before any lookup, as a session that does not exist: it could not name one.
   if (!is_plausible_id(id)) throw ApiError(404, kNoSuchSession);
-  storage::write_value(r.app.database(), [&](storage::Session& session) {
+  storage::write_value(r.app.database(), [&](storage::Transaction& session) {
     domain::AuditTrail trail(session, r.audit_actor());
     try {
       return domain::revoke_session(trail, r.principal, id, r.now_ms);

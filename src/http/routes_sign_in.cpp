@@ -41,7 +41,7 @@ json organization_entry(const storage::OrganizationRecord& organization, const s
 }
 
 // The live organizations the user is a member of, by name, with the role in each.
-std::vector<std::pair<storage::OrganizationRecord, std::string>> memberships_of(storage::Session& session,
+std::vector<std::pair<storage::OrganizationRecord, std::string>> memberships_of(storage::Transaction& session,
                                                                               const std::string& user_id) {
   std::vector<std::pair<storage::OrganizationRecord, std::string>> out;
   for (const auto& organization : storage::list_organizations_of_user(session, user_id, std::nullopt, 200)) {
@@ -59,7 +59,7 @@ json session_view(app::App& app, const std::optional<domain::AdminSession>& sign
   json body = {{"enabled", app.sign_in_enabled()}, {"signed_in", false}, {"user", nullptr},
                {"organization", nullptr}, {"organizations", json::array()}, {"csrf_token", nullptr}};
   if (!signed_in) return body;
-  storage::read_value(app.database(), [&](storage::Session& session) {
+  storage::read_value(app.database(), [&](storage::Transaction& session) {
     auto user = storage::find_user_by_clerk_id(session, signed_in->clerk_user_id);
     if (!user || user->deleted_at) return 0;
     body["signed_in"] = true;
@@ -134,7 +134,7 @@ void finish_sign_in(RequestContext& ctx, app::App& app) {
       throw domain::SignInFailed("Clerk's ID token does not carry this sign-in's nonce.");
     }
     std::optional<std::string> organization_id;
-    bool known = storage::read_value(app.database(), [&](storage::Session& session) {
+    bool known = storage::read_value(app.database(), [&](storage::Transaction& session) {
       auto user = storage::find_user_by_clerk_id(session, claims.subject);
       if (!user || user->deleted_at) return false;
       auto organizations = memberships_of(session, user->id);
@@ -182,7 +182,7 @@ void switch_organization(RequestContext& ctx, app::App& app) {
     return send_problem(ctx.res, 400, "The body must be {\"organization_id\": \"<id or Clerk id>\"}.");
   }
   std::string wanted = body["organization_id"];
-  std::optional<std::string> chosen = storage::read_value(app.database(), [&](storage::Session& session) {
+  std::optional<std::string> chosen = storage::read_value(app.database(), [&](storage::Transaction& session) {
     std::optional<std::string> found;
     auto user = storage::find_user_by_clerk_id(session, signed_in->clerk_user_id);
     if (!user || user->deleted_at) return found;

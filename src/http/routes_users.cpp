@@ -21,7 +21,7 @@ void list_users(ApiRequest& r) {
   domain::authorize(r.principal, Permission::Read, r.principal.organization_id);
   PageRequest page = read_page(r.ctx.req);
   json rows = json::array();
-  storage::read_value(r.app.database(), [&](storage::Session& session) {
+  storage::read_value(r.app.database(), [&](storage::Transaction& session) {
     std::vector<storage::UserRecord> users;
     if (r.principal.platform_admin) {
       bool include_deleted = query_param(r.ctx.req, "include_deleted").value_or("") == "true";
@@ -36,7 +36,7 @@ void list_users(ApiRequest& r) {
 }
 
 void get_user(ApiRequest& r) {
-  auto user = storage::read_value(r.app.database(), [&](storage::Session& session) -> std::optional<storage::UserRecord> {
+  auto user = storage::read_value(r.app.database(), [&](storage::Transaction& session) -> std::optional<storage::UserRecord> {
     auto found = storage::find_user_by_any_id(session, r.param("id"));
     if (!found) return std::nullopt;
     if (r.principal.platform_admin || (r.principal.user_id && *r.principal.user_id == found->id)) return found;

@@ -68,7 +68,7 @@ std::vector<ApiKeyRecord> api_keys_from(const Rows& rows) {
   return keys;
 }
 
-int64_t insert_with(Session& session, const Query& query, ApiKeyRecord& key) {
+int64_t insert_with(Transaction& session, const Query& query, ApiKeyRecord& key) {
   key.id = util::new_uuid_v7();
   if (key.created_at == 0) key.created_at = util::now_ms();
   key.updated_at = key.created_at;
@@ -80,27 +80,27 @@ int64_t insert_with(Session& session, const Query& query, ApiKeyRecord& key) {
 
 }  // namespace
 
-void insert_api_key(Session& session, ApiKeyRecord& key) { insert_with(session, kInsertApiKey, key); }
+void insert_api_key(Transaction& session, ApiKeyRecord& key) { insert_with(session, kInsertApiKey, key); }
 
-bool insert_api_key_if_absent(Session& session, ApiKeyRecord& key) {
+bool insert_api_key_if_absent(Transaction& session, ApiKeyRecord& key) {
   return insert_with(session, kInsertApiKeyIfAbsent, key) > 0;
 }
 
-std::optional<ApiKeyRecord> find_api_key_by_prefix(Session& session, const std::string& prefix) {
+std::optional<ApiKeyRecord> find_api_key_by_prefix(Transaction& session, const std::string& prefix) {
   Value params[] = {prefix};
   Rows rows = session.query(kFindApiKeyByPrefix, params);
   if (rows.empty()) return std::nullopt;
   return api_key_from(rows.front());
 }
 
-std::optional<ApiKeyRecord> find_api_key(Session& session, const std::string& id) {
+std::optional<ApiKeyRecord> find_api_key(Transaction& session, const std::string& id) {
   Value params[] = {id};
   Rows rows = session.query(kFindApiKey, params);
   if (rows.empty()) return std::nullopt;
   return api_key_from(rows.front());
 }
 
-std::vector<ApiKeyRecord> list_api_keys(Session& session, const std::optional<std::string>& organization_id,
+std::vector<ApiKeyRecord> list_api_keys(Transaction& session, const std::optional<std::string>& organization_id,
                                         const std::optional<std::string>& after_id, int limit) {
   std::string after = after_id.value_or("");
   if (organization_id) {
@@ -111,24 +111,24 @@ std::vector<ApiKeyRecord> list_api_keys(Session& session, const std::optional<st
   return api_keys_from(session.query(kListPlatformApiKeys, params));
 }
 
-std::vector<ApiKeyRecord> list_all_api_keys(Session& session, const std::optional<std::string>& after_id, int limit) {
+std::vector<ApiKeyRecord> list_all_api_keys(Transaction& session, const std::optional<std::string>& after_id, int limit) {
   Value params[] = {after_id.value_or(""), int64_t{limit}};
   return api_keys_from(session.query(kListAllApiKeys, params));
 }
 
-bool revoke_api_key(Session& session, const std::string& id, int64_t at) {
+bool revoke_api_key(Transaction& session, const std::string& id, int64_t at) {
   Value params[] = {id, at};
   return session.execute(kRevokeApiKey, params) > 0;
 }
 
-bool lock_live_organization(Session& session, const std::string& organization_id) {
+bool lock_live_organization(Transaction& session, const std::string& organization_id) {
   Value params[] = {organization_id};
   const Query& query =
       session.engine() == Engine::Postgres ? kLockLiveOrganizationPostgres : kLockLiveOrganizationSqlite;
   return !session.query(query, params).empty();
 }
 
-void add_api_key_usage(Session& session, const std::string& id, int64_t count, int64_t at) {
+void add_api_key_usage(Transaction& session, const std::string& id, int64_t count, int64_t at) {
   Value params[] = {id, count, at};
   session.execute(kAddApiKeyUsage, params);
 }

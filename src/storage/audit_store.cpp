@@ -117,7 +117,7 @@ AuditRecord audit_from(const Row& row) {
 }
 }  // namespace
 
-void insert_audit_log(Session& session, const AuditEntry& entry) {
+void insert_audit_log(Transaction& session, const AuditEntry& entry) {
   std::string id = util::new_uuid_v7();
   Value params[] = {id,
                     opt(entry.organization_id),
@@ -136,7 +136,7 @@ void insert_audit_log(Session& session, const AuditEntry& entry) {
   session.audit_ids_written.push_back(std::move(id));
 }
 
-void order_audit_ids_for_commit(Session& session) {
+void order_audit_ids_for_commit(Transaction& session) {
   std::vector<std::string>& written = session.audit_ids_written;
   if (written.empty()) return;
   session.lock_commit_order();
@@ -168,7 +168,7 @@ void order_audit_ids_for_commit(Session& session) {
   written.clear();
 }
 
-std::vector<AuditRecord> list_audit_logs(Session& session, const AuditFilter& filter,
+std::vector<AuditRecord> list_audit_logs(Transaction& session, const AuditFilter& filter,
                                          const std::optional<std::string>& before_id, int limit) {
   std::string lowest = filter.since_ms ? first_id_of_ms(*filter.since_ms - kIdBeforeCreatedSlackMs) : std::string();
   std::string upper = filter.until_ms ? first_id_of_ms(*filter.until_ms + kIdAfterCreatedSlackMs) : kAfterEveryId;
@@ -185,6 +185,6 @@ std::vector<AuditRecord> list_audit_logs(Session& session, const AuditFilter& fi
   return records;
 }
 
-int64_t count_audit_logs(Session& session) { return session.query(kCountAuditLogs).at(0).int64(0); }
+int64_t count_audit_logs(Transaction& session) { return session.query(kCountAuditLogs).at(0).int64(0); }
 
 }  // namespace mcp::storage

@@ -26,13 +26,13 @@ struct AuditEntry {
 };
 
 // Inserts one audit row, with an id that may still change before the transaction commits.
-void insert_audit_log(Session& session, const AuditEntry& entry);
+void insert_audit_log(Transaction& session, const AuditEntry& entry);
 
 // Called by the writer just before COMMIT. Gives the audit rows this transaction wrote ids above
 // every id already committed, by any writer of any instance, and holds the others back until this
 // commit is visible: ids sort in commit order, so a reader paging or tailing by id never passes a
 // row that commits later. Ids written while no other writer committed in between are kept.
-void order_audit_ids_for_commit(Session& session);
+void order_audit_ids_for_commit(Transaction& session);
 
 // One stored audit row, as GET /api/v1/audit-logs shows it.
 struct AuditRecord {
@@ -67,10 +67,10 @@ struct AuditFilter {
 // `before_id` when given; at most `limit`. Each query walks the index of its most selective filter
 // (target, actor, organization, action — each ends in id) between id bounds derived from
 // since/until, so a page costs the same at any depth.
-std::vector<AuditRecord> list_audit_logs(Session& session, const AuditFilter& filter,
+std::vector<AuditRecord> list_audit_logs(Transaction& session, const AuditFilter& filter,
                                          const std::optional<std::string>& before_id, int limit);
 
 // Number of audit rows (tests and diagnostics).
-int64_t count_audit_logs(Session& session);
+int64_t count_audit_logs(Transaction& session);
 
 }  // namespace mcp::storage

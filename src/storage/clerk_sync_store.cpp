@@ -40,7 +40,7 @@ constexpr Query kReadClerkSyncStatus{
     "SELECT last_started_at, last_finished_at, last_outcome, last_error, last_counts FROM clerk_sync_state "
     "WHERE id = 'clerk-sync'"};
 
-std::vector<std::string> first_column(Session& session, const Query& query, int64_t created_before,
+std::vector<std::string> first_column(Transaction& session, const Query& query, int64_t created_before,
                                       const std::string& after, int limit) {
   Value params[] = {created_before, after, static_cast<int64_t>(limit)};
   std::vector<std::string> ids;
@@ -50,17 +50,17 @@ std::vector<std::string> first_column(Session& session, const Query& query, int6
 
 }  // namespace
 
-std::vector<std::string> list_live_user_clerk_ids(Session& session, int64_t created_before,
+std::vector<std::string> list_live_user_clerk_ids(Transaction& session, int64_t created_before,
                                                   const std::string& after_clerk_id, int limit) {
   return first_column(session, kListLiveUserClerkIds, created_before, after_clerk_id, limit);
 }
 
-std::vector<std::string> list_live_organization_clerk_ids(Session& session, int64_t created_before,
+std::vector<std::string> list_live_organization_clerk_ids(Transaction& session, int64_t created_before,
                                                           const std::string& after_clerk_id, int limit) {
   return first_column(session, kListLiveOrganizationClerkIds, created_before, after_clerk_id, limit);
 }
 
-std::vector<LiveMembershipIds> list_live_membership_clerk_ids(Session& session, int64_t created_before,
+std::vector<LiveMembershipIds> list_live_membership_clerk_ids(Transaction& session, int64_t created_before,
                                                               const std::string& after_clerk_id, int limit) {
   Value params[] = {created_before, after_clerk_id, static_cast<int64_t>(limit)};
   std::vector<LiveMembershipIds> ids;
@@ -70,30 +70,30 @@ std::vector<LiveMembershipIds> list_live_membership_clerk_ids(Session& session, 
   return ids;
 }
 
-bool acquire_clerk_sync_lease(Session& session, const std::string& owner, int64_t until, int64_t now) {
+bool acquire_clerk_sync_lease(Transaction& session, const std::string& owner, int64_t until, int64_t now) {
   Value ensure[] = {now};
   session.execute(kEnsureClerkSyncRow, ensure);
   Value params[] = {owner, until, now};
   return session.execute(kAcquireClerkSyncLease, params) > 0;
 }
 
-void release_clerk_sync_lease(Session& session, const std::string& owner) {
+void release_clerk_sync_lease(Transaction& session, const std::string& owner) {
   Value params[] = {owner};
   session.execute(kReleaseClerkSyncLease, params);
 }
 
-void record_clerk_sync_start(Session& session, int64_t started_at) {
+void record_clerk_sync_start(Transaction& session, int64_t started_at) {
   Value params[] = {started_at};
   session.execute(kRecordClerkSyncStart, params);
 }
 
-void record_clerk_sync_finish(Session& session, int64_t finished_at, const std::string& outcome,
+void record_clerk_sync_finish(Transaction& session, int64_t finished_at, const std::string& outcome,
                               const std::optional<std::string>& error, const std::string& counts_json) {
   Value params[] = {finished_at, outcome, opt(error), counts_json};
   session.execute(kRecordClerkSyncFinish, params);
 }
 
-std::optional<ClerkSyncStatus> read_clerk_sync_status(Session& session) {
+std::optional<ClerkSyncStatus> read_clerk_sync_status(Transaction& session) {
   Rows rows = session.query(kReadClerkSyncStatus);
   if (rows.empty() || rows.front().is_null(0)) return std::nullopt;
   const Row& row = rows.front();

@@ -54,9 +54,9 @@ using Rows = std::vector<Row>;
 using Params = std::span<const Value>;
 
 // A connection inside one transaction. Valid only during the read/write callback that received it.
-class Session {
+class Transaction {
  public:
-  virtual ~Session() = default;
+  virtual ~Transaction() = default;
   virtual Engine engine() const = 0;
   // Runs a statement that returns rows.
   virtual Rows query(const Query& query, Params params = {}) = 0;
@@ -91,12 +91,12 @@ class Database {
   virtual std::string describe() const = 0;
 
   // Runs fn in a read-only transaction. fn may be called again if the connection had to be replaced.
-  virtual void read(const std::function<void(Session&)>& fn) = 0;
+  virtual void read(const std::function<void(Transaction&)>& fn) = 0;
 
   // Runs fn in its own savepoint inside a transaction that may be shared with other callers, and
   // returns once that transaction is durably committed. If fn throws, only its own changes are
   // rolled back and the exception reaches the caller. Must not be called from inside read/write.
-  virtual void write(const std::function<void(Session&)>& fn) = 0;
+  virtual void write(const std::function<void(Transaction&)>& fn) = 0;
 
   // A real round trip to the database; throws Unavailable with the reason when it fails.
   virtual void ping() = 0;
@@ -111,16 +111,16 @@ class Database {
 // Convenience: returns what fn returns, from a read transaction.
 template <typename Fn>
 auto read_value(Database& db, Fn&& fn) {
-  std::optional<decltype(fn(std::declval<Session&>()))> result;
-  db.read([&](Session& session) { result.emplace(fn(session)); });
+  std::optional<decltype(fn(std::declval<Transaction&>()))> result;
+  db.read([&](Transaction& session) { result.emplace(fn(session)); });
   return std::move(*result);
 }
 
 // Convenience: returns what fn returns, after its write is durably committed.
 template <typename Fn>
 auto write_value(Database& db, Fn&& fn) {
-  std::optional<decltype(fn(std::declval<Session&>()))> result;
-  db.write([&](Session& session) { result.emplace(fn(session)); });
+  std::optional<decltype(fn(std::declval<Transaction&>()))> result;
+  db.write([&](Transaction& session) { result.emplace(fn(session)); });
   return std::move(*result);
 }
 

@@ -98,7 +98,7 @@ GatewayUserRow user_from(const Row& row) {
 
 }  // namespace
 
-std::optional<GatewayKeyRow> find_gateway_key(Session& session, const std::string& prefix, const std::string& slug) {
+std::optional<GatewayKeyRow> find_gateway_key(Transaction& session, const std::string& prefix, const std::string& slug) {
   Value params[] = {prefix, slug};
   Rows rows = session.query(kFindGatewayKey, params);
   if (rows.empty()) return std::nullopt;
@@ -117,7 +117,7 @@ std::optional<GatewayKeyRow> find_gateway_key(Session& session, const std::strin
   return key;
 }
 
-std::optional<GatewayUserRow> find_gateway_user_by_organization(Session& session, const std::string& clerk_user_id,
+std::optional<GatewayUserRow> find_gateway_user_by_organization(Transaction& session, const std::string& clerk_user_id,
                                                                 const std::string& clerk_organization_id,
                                                                 const std::string& clerk_session_id,
                                                                 const std::string& slug) {
@@ -127,7 +127,7 @@ std::optional<GatewayUserRow> find_gateway_user_by_organization(Session& session
   return user_from(rows.front());
 }
 
-std::optional<GatewayUserRow> find_gateway_user_by_organization_slug(Session& session, const std::string& clerk_user_id,
+std::optional<GatewayUserRow> find_gateway_user_by_organization_slug(Transaction& session, const std::string& clerk_user_id,
                                                                      const std::string& organization_slug,
                                                                      const std::string& clerk_session_id,
                                                                      const std::string& slug) {
@@ -137,7 +137,7 @@ std::optional<GatewayUserRow> find_gateway_user_by_organization_slug(Session& se
   return user_from(rows.front());
 }
 
-std::vector<GatewayUserRow> find_gateway_user_by_enabled_membership(Session& session, const std::string& clerk_user_id,
+std::vector<GatewayUserRow> find_gateway_user_by_enabled_membership(Transaction& session, const std::string& clerk_user_id,
                                                                     const std::string& slug) {
   Value params[] = {clerk_user_id, slug};
   std::vector<GatewayUserRow> users;
@@ -145,7 +145,7 @@ std::vector<GatewayUserRow> find_gateway_user_by_enabled_membership(Session& ses
   return users;
 }
 
-std::optional<GatewayUserRow> find_gateway_user_by_session(Session& session, const std::string& clerk_user_id,
+std::optional<GatewayUserRow> find_gateway_user_by_session(Transaction& session, const std::string& clerk_user_id,
                                                            const std::string& clerk_session_id, int64_t now_ms,
                                                            const std::string& slug) {
   Value params[] = {clerk_user_id, clerk_session_id, now_ms, slug};

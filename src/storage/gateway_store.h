@@ -36,7 +36,7 @@ struct GatewayKeyRow {
 
 // The API key with this prefix, with its organization, the server `slug` and the organization's
 // service for it; nullopt when no key has the prefix.
-std::optional<GatewayKeyRow> find_gateway_key(Session& session, const std::string& prefix, const std::string& slug);
+std::optional<GatewayKeyRow> find_gateway_key(Transaction& session, const std::string& prefix, const std::string& slug);
 
 struct GatewayUserRow {
   std::string user_id;
@@ -53,14 +53,14 @@ struct GatewayUserRow {
 // The user with this Clerk id, the organization with Clerk id `clerk_organization_id` (a token's
 // org claim), the user's live membership in it, the server and the service, and the status of the
 // token's Clerk session `clerk_session_id` ("" when it has none); nullopt: no such user.
-std::optional<GatewayUserRow> find_gateway_user_by_organization(Session& session, const std::string& clerk_user_id,
+std::optional<GatewayUserRow> find_gateway_user_by_organization(Transaction& session, const std::string& clerk_user_id,
                                                                 const std::string& clerk_organization_id,
                                                                 const std::string& clerk_session_id,
                                                                 const std::string& slug);
 
 // As above, the organization being the live one with slug `organization_slug` (an
 // organization-scoped URI, /orgs/{org}/mcp/…, for a token that names no organization).
-std::optional<GatewayUserRow> find_gateway_user_by_organization_slug(Session& session, const std::string& clerk_user_id,
+std::optional<GatewayUserRow> find_gateway_user_by_organization_slug(Transaction& session, const std::string& clerk_user_id,
                                                                      const std::string& organization_slug,
                                                                      const std::string& clerk_session_id,
                                                                      const std::string& slug);
@@ -69,12 +69,12 @@ std::optional<GatewayUserRow> find_gateway_user_by_organization_slug(Session& se
 // whose live organization has the server `slug` enabled: one row per such membership (at most two:
 // enough to tell one from several), or one row without an organization when there is none. Empty:
 // no such user.
-std::vector<GatewayUserRow> find_gateway_user_by_enabled_membership(Session& session, const std::string& clerk_user_id,
+std::vector<GatewayUserRow> find_gateway_user_by_enabled_membership(Transaction& session, const std::string& clerk_user_id,
                                                                     const std::string& slug);
 
 // As above, the organization being the active one of the user's live session `clerk_session_id`
 // (a token without org claims, whose session switched organization through the API).
-std::optional<GatewayUserRow> find_gateway_user_by_session(Session& session, const std::string& clerk_user_id,
+std::optional<GatewayUserRow> find_gateway_user_by_session(Transaction& session, const std::string& clerk_user_id,
                                                            const std::string& clerk_session_id, int64_t now_ms,
                                                            const std::string& slug);
 

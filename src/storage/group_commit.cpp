@@ -59,7 +59,7 @@ GroupCommitWriter::GroupCommitWriter(std::vector<std::unique_ptr<BatchConnection
 
 GroupCommitWriter::~GroupCommitWriter() { close(); }
 
-void GroupCommitWriter::write(const std::function<void(Session&)>& fn) {
+void GroupCommitWriter::write(const std::function<void(Transaction&)>& fn) {
   Job job{&fn, {}, nullptr};
   std::future<void> done = job.done.get_future();
   {

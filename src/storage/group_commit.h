@@ -22,7 +22,7 @@ namespace mcp::storage {
 class BatchConnection {
  public:
   virtual ~BatchConnection() = default;
-  virtual Session& session() = 0;
+  virtual Transaction& session() = 0;
   virtual void begin() = 0;                  // open a write transaction
   virtual void savepoint() = 0;              // before each write
   virtual void release_savepoint() = 0;      // after a write that succeeded
@@ -50,14 +50,14 @@ class GroupCommitWriter {
   // fn's exception (only fn's changes rolled back) or the commit's. When a failed write cannot be
   // rolled back to its savepoint, the whole batch is rolled back: that write gets its own exception,
   // every other write of the batch Unavailable (nothing of the batch was committed).
-  void write(const std::function<void(Session&)>& fn);
+  void write(const std::function<void(Transaction&)>& fn);
 
   // Finishes queued writes, stops the thread, and closes the connection. Later writes throw Unavailable.
   void close();
 
  private:
   struct Job {
-    const std::function<void(Session&)>* fn;
+    const std::function<void(Transaction&)>* fn;
     std::promise<void> done;  // set once the write's outcome is known
     // Why it failed: moved in by the writer before `done` is set, rethrown by the caller. The
     // writer keeps no reference, so the exception object lives and dies on the caller's thread.

@@ -204,7 +204,7 @@ std::vector<std::string> first_column(const Rows& rows) {
 }
 
 template <typename Record, typename Convert>
-std::optional<Record> find_one(Session& session, const Query& query, std::initializer_list<Value> params,
+std::optional<Record> find_one(Transaction& session, const Query& query, std::initializer_list<Value> params,
                                Convert convert) {
   std::vector<Value> values(params);
   Rows rows = session.query(query, values);
@@ -214,29 +214,29 @@ std::optional<Record> find_one(Session& session, const Query& query, std::initia
 
 }  // namespace
 
-std::optional<UserRecord> find_user_by_clerk_id(Session& session, const std::string& clerk_id) {
+std::optional<UserRecord> find_user_by_clerk_id(Transaction& session, const std::string& clerk_id) {
   return find_one<UserRecord>(session, kFindUserByClerkId, {clerk_id}, user_from);
 }
 
-std::optional<UserRecord> find_user(Session& session, const std::string& id) {
+std::optional<UserRecord> find_user(Transaction& session, const std::string& id) {
   return find_one<UserRecord>(session, kFindUser, {id}, user_from);
 }
 
-std::optional<UserRecord> find_user_by_any_id(Session& session, const std::string& id_or_clerk_id) {
+std::optional<UserRecord> find_user_by_any_id(Transaction& session, const std::string& id_or_clerk_id) {
   return id_or_clerk_id.rfind("user_", 0) == 0 ? find_user_by_clerk_id(session, id_or_clerk_id)
                                                : find_user(session, id_or_clerk_id);
 }
 
-std::optional<OrganizationRecord> find_organization(Session& session, const std::string& id) {
+std::optional<OrganizationRecord> find_organization(Transaction& session, const std::string& id) {
   return find_one<OrganizationRecord>(session, kFindOrganization, {id}, organization_from);
 }
 
-std::optional<OrganizationRecord> find_organization_by_any_id(Session& session, const std::string& id_or_clerk_id) {
+std::optional<OrganizationRecord> find_organization_by_any_id(Transaction& session, const std::string& id_or_clerk_id) {
   return id_or_clerk_id.rfind("org_", 0) == 0 ? find_organization_by_clerk_id(session, id_or_clerk_id)
                                               : find_organization(session, id_or_clerk_id);
 }
 
-void insert_user(Session& session, UserRecord& user) {
+void insert_user(Transaction& session, UserRecord& user) {
   user.id = util::new_uuid_v7();
   Value params[] = {user.id,          user.clerk_id,          opt(user.email),
                     opt(user.first_name), opt(user.last_name), opt(user.image_url),
@@ -245,7 +245,7 @@ void insert_user(Session& session, UserRecord& user) {
   session.execute(kInsertUser, params);
 }
 
-bool update_user_data(Session& session, const UserRecord& user) {
+bool update_user_data(Transaction& session, const UserRecord& user) {
   Value params[] = {user.id,
                     opt(user.email),
                     opt(user.first_name),
@@ -258,21 +258,21 @@ bool update_user_data(Session& session, const UserRecord& user) {
   return session.execute(kUpdateUserData, params) > 0;
 }
 
-bool soft_delete_user(Session& session, const std::string& id, int64_t at) {
+bool soft_delete_user(Transaction& session, const std::string& id, int64_t at) {
   Value params[] = {id, at, util::now_ms()};
   return session.execute(kSoftDeleteUser, params) > 0;
 }
 
-std::optional<OrganizationRecord> find_organization_by_clerk_id(Session& session, const std::string& clerk_id) {
+std::optional<OrganizationRecord> find_organization_by_clerk_id(Transaction& session, const std::string& clerk_id) {
   return find_one<OrganizationRecord>(session, kFindOrganizationByClerkId, {clerk_id}, organization_from);
 }
 
-std::optional<OrganizationRecord> find_live_organization_by_slug(Session& session, const std::string& slug) {
+std::optional<OrganizationRecord> find_live_organization_by_slug(Transaction& session, const std::string& slug) {
   return find_one<OrganizationRecord>(session, kFindLiveOrganizationBySlug, {slug}, organization_from);
 }
 
 
-void insert_organization(Session& session, OrganizationRecord& organization) {
+void insert_organization(Transaction& session, OrganizationRecord& organization) {
   organization.id = util::new_uuid_v7();
   Value params[] = {organization.id,
                     organization.clerk_id,
@@ -287,7 +287,7 @@ void insert_organization(Session& session, OrganizationRecord& organization) {
   session.execute(kInsertOrganization, params);
 }
 
-bool update_organization_data(Session& session, const OrganizationRecord& organization) {
+bool update_organization_data(Transaction& session, const OrganizationRecord& organization) {
   Value params[] = {organization.id,           organization.name,
                     opt(organization.slug),    opt(organization.clerk_slug),
                     opt(organization.image_url), organization.metadata.dump(),
@@ -295,7 +295,7 @@ bool update_organization_data(Session& session, const OrganizationRecord& organi
   return session.execute(kUpdateOrganizationData, params) > 0;
 }
 
-std::vector<SlugClaim> find_slug_claims(Session& session, const std::string& clerk_slug) {
+std::vector<SlugClaim> find_slug_claims(Transaction& session, const std::string& clerk_slug) {
   Value params[] = {clerk_slug};
   std::vector<SlugClaim> claims;
   for (const Row& row : session.query(kFindSlugClaims, params)) {
@@ -304,36 +304,36 @@ std::vector<SlugClaim> find_slug_claims(Session& session, const std::string& cle
   return claims;
 }
 
-bool release_organization_slug(Session& session, const std::string& id, const std::string& slug) {
+bool release_organization_slug(Transaction& session, const std::string& id, const std::string& slug) {
   Value params[] = {id, slug, util::now_ms()};
   return session.execute(kReleaseOrganizationSlug, params) > 0;
 }
 
-bool grant_organization_slug(Session& session, const std::string& id, const std::string& slug) {
+bool grant_organization_slug(Transaction& session, const std::string& id, const std::string& slug) {
   Value params[] = {id, slug, util::now_ms()};
   return session.execute(kGrantOrganizationSlug, params) > 0;
 }
 
-bool soft_delete_organization(Session& session, const std::string& id, int64_t at) {
+bool soft_delete_organization(Transaction& session, const std::string& id, int64_t at) {
   Value params[] = {id, at, util::now_ms()};
   return session.execute(kSoftDeleteOrganization, params) > 0;
 }
 
-std::optional<MembershipRecord> find_membership_by_clerk_id(Session& session, const std::string& clerk_id) {
+std::optional<MembershipRecord> find_membership_by_clerk_id(Transaction& session, const std::string& clerk_id) {
   return find_one<MembershipRecord>(session, kFindMembershipByClerkId, {clerk_id}, membership_from);
 }
 
-std::optional<MembershipRecord> find_live_membership(Session& session, const std::string& organization_id,
+std::optional<MembershipRecord> find_live_membership(Transaction& session, const std::string& organization_id,
                                                      const std::string& user_id) {
   return find_one<MembershipRecord>(session, kFindLiveMembership, {organization_id, user_id}, membership_from);
 }
 
-bool has_membership_row(Session& session, const std::string& organization_id, const std::string& user_id) {
+bool has_membership_row(Transaction& session, const std::string& organization_id, const std::string& user_id) {
   Value params[] = {organization_id, user_id};
   return !session.query(kHasMembershipRow, params).empty();
 }
 
-void insert_membership(Session& session, MembershipRecord& membership) {
+void insert_membership(Transaction& session, MembershipRecord& membership) {
   membership.id = util::new_uuid_v7();
   Value params[] = {membership.id,
                     membership.clerk_id,
@@ -348,7 +348,7 @@ void insert_membership(Session& session, MembershipRecord& membership) {
   session.execute(kInsertMembership, params);
 }
 
-bool update_membership_data(Session& session, const MembershipRecord& membership) {
+bool update_membership_data(Transaction& session, const MembershipRecord& membership) {
   Value params[] = {membership.id,
                     membership.role,
                     opt(membership.clerk_role),
@@ -358,29 +358,29 @@ bool update_membership_data(Session& session, const MembershipRecord& membership
   return session.execute(kUpdateMembershipData, params) > 0;
 }
 
-bool soft_delete_membership(Session& session, const std::string& id, int64_t at) {
+bool soft_delete_membership(Transaction& session, const std::string& id, int64_t at) {
   Value params[] = {id, at, util::now_ms()};
   return session.execute(kSoftDeleteMembership, params) > 0;
 }
 
-std::vector<std::string> soft_delete_memberships_of_organization(Session& session, const std::string& organization_id,
+std::vector<std::string> soft_delete_memberships_of_organization(Transaction& session, const std::string& organization_id,
                                                                  int64_t at) {
   Value params[] = {organization_id, at, util::now_ms()};
   return first_column(session.query(kSoftDeleteMembershipsOfOrganization, params));
 }
 
-std::vector<std::string> soft_delete_memberships_of_user(Session& session, const std::string& user_id, int64_t at) {
+std::vector<std::string> soft_delete_memberships_of_user(Transaction& session, const std::string& user_id, int64_t at) {
   Value params[] = {user_id, at, util::now_ms()};
   return first_column(session.query(kSoftDeleteMembershipsOfUser, params));
 }
 
-void lock_slug_hand_over(Session& session) {
+void lock_slug_hand_over(Transaction& session) {
   if (session.engine() != Engine::Postgres) return;  // engine-specific: SQLite's writes never run concurrently
   Value params[] = {advisory_lock::kSlugHandOver};
   session.query(kLockSlugHandOver, params);
 }
 
-void lock_membership_parents(Session& session, const std::string& organization_id, const std::string& user_id) {
+void lock_membership_parents(Transaction& session, const std::string& organization_id, const std::string& user_id) {
   if (session.engine() != Engine::Postgres) return;  // engine-specific: SQLite's writes never run concurrently
   Value organization[] = {organization_id};
   session.query(kLockOrganizationForShare, organization);
@@ -388,23 +388,23 @@ void lock_membership_parents(Session& session, const std::string& organization_i
   session.query(kLockUserForShare, user);
 }
 
-std::vector<std::string> revoke_api_keys_of_organization(Session& session, const std::string& organization_id,
+std::vector<std::string> revoke_api_keys_of_organization(Transaction& session, const std::string& organization_id,
                                                          int64_t at) {
   Value params[] = {organization_id, at, util::now_ms()};
   return first_column(session.query(kRevokeApiKeysOfOrganization, params));
 }
 
-std::vector<std::string> end_sessions_of_organization(Session& session, const std::string& organization_id, int64_t at) {
+std::vector<std::string> end_sessions_of_organization(Transaction& session, const std::string& organization_id, int64_t at) {
   Value params[] = {organization_id, at, util::now_ms()};
   return first_column(session.query(kEndSessionsOfOrganization, params));
 }
 
-std::vector<std::string> end_sessions_of_user(Session& session, const std::string& user_id, int64_t at) {
+std::vector<std::string> end_sessions_of_user(Transaction& session, const std::string& user_id, int64_t at) {
   Value params[] = {user_id, at, util::now_ms()};
   return first_column(session.query(kEndSessionsOfUser, params));
 }
 
-std::vector<OrganizationRecord> list_organizations(Session& session, const std::optional<std::string>& after_id,
+std::vector<OrganizationRecord> list_organizations(Transaction& session, const std::optional<std::string>& after_id,
                                                    int limit, bool include_deleted) {
   Value params[] = {after_id.value_or(""), include_deleted, int64_t{limit}};
   std::vector<OrganizationRecord> out;
@@ -412,7 +412,7 @@ std::vector<OrganizationRecord> list_organizations(Session& session, const std::
   return out;
 }
 
-std::vector<OrganizationRecord> list_organizations_of_user(Session& session, const std::string& user_id,
+std::vector<OrganizationRecord> list_organizations_of_user(Transaction& session, const std::string& user_id,
                                                            const std::optional<std::string>& after_id, int limit) {
   Value params[] = {user_id, after_id.value_or(""), int64_t{limit}};
   std::vector<OrganizationRecord> out;
@@ -420,7 +420,7 @@ std::vector<OrganizationRecord> list_organizations_of_user(Session& session, con
   return out;
 }
 
-std::vector<MemberRecord> list_members(Session& session, const std::string& organization_id,
+std::vector<MemberRecord> list_members(Transaction& session, const std::string& organization_id,
                                        const std::optional<std::string>& after_id, int limit) {
   Value params[] = {organization_id, after_id.value_or(""), int64_t{limit}};
   std::vector<MemberRecord> out;
@@ -430,7 +430,7 @@ std::vector<MemberRecord> list_members(Session& session, const std::string& orga
   return out;
 }
 
-std::vector<UserRecord> list_users(Session& session, const std::optional<std::string>& after_id, int limit,
+std::vector<UserRecord> list_users(Transaction& session, const std::optional<std::string>& after_id, int limit,
                                    bool include_deleted) {
   Value params[] = {after_id.value_or(""), include_deleted, int64_t{limit}};
   std::vector<UserRecord> out;
@@ -438,7 +438,7 @@ std::vector<UserRecord> list_users(Session& session, const std::optional<std::st
   return out;
 }
 
-std::vector<UserRecord> list_users_of_organization(Session& session, const std::string& organization_id,
+std::vector<UserRecord> list_users_of_organization(Transaction& session, const std::string& organization_id,
                                                    const std::optional<std::string>& after_id, int limit) {
   Value params[] = {organization_id, after_id.value_or(""), int64_t{limit}};
   std::vector<UserRecord> out;
@@ -446,13 +446,13 @@ std::vector<UserRecord> list_users_of_organization(Session& session, const std::
   return out;
 }
 
-bool update_organization_fields(Session& session, const OrganizationRecord& organization) {
+bool update_organization_fields(Transaction& session, const OrganizationRecord& organization) {
   Value params[] = {organization.id,         organization.name,          opt(organization.slug),
                     opt(organization.image_url), organization.metadata.dump(), util::now_ms()};
   return session.execute(kUpdateOrganizationFields, params) > 0;
 }
 
-bool update_membership_role(Session& session, const std::string& id, const std::string& role) {
+bool update_membership_role(Transaction& session, const std::string& id, const std::string& role) {
   Value params[] = {id, role, util::now_ms()};
   return session.execute(kUpdateMembershipRole, params) > 0;
 }

@@ -56,7 +56,7 @@ std::vector<McpServerRecord> servers_from(const Rows& rows) {
   return servers;
 }
 
-std::optional<McpServerRecord> find_one(Session& session, const Query& query, const std::string& key) {
+std::optional<McpServerRecord> find_one(Transaction& session, const Query& query, const std::string& key) {
   Value params[] = {key};
   Rows rows = session.query(query, params);
   if (rows.empty()) return std::nullopt;
@@ -77,7 +77,7 @@ bool is_mcp_server_id(std::string_view text) {
   return true;
 }
 
-bool insert_mcp_server_if_absent(Session& session, McpServerRecord& server) {
+bool insert_mcp_server_if_absent(Transaction& session, McpServerRecord& server) {
   server.id = util::new_uuid_v7();
   server.created_at = server.updated_at = util::now_ms();
   Value params[] = {server.id,        server.slug,          server.name,
@@ -86,7 +86,7 @@ bool insert_mcp_server_if_absent(Session& session, McpServerRecord& server) {
   return !session.query(kInsertServerIfAbsent, params).empty();
 }
 
-void insert_mcp_server(Session& session, McpServerRecord& server) {
+void insert_mcp_server(Transaction& session, McpServerRecord& server) {
   server.id = util::new_uuid_v7();
   server.created_at = server.updated_at = util::now_ms();
   Value params[] = {server.id,        server.slug,          server.name,
@@ -95,23 +95,23 @@ void insert_mcp_server(Session& session, McpServerRecord& server) {
   session.execute(kInsertServer, params);
 }
 
-std::vector<McpServerRecord> list_mcp_servers(Session& session) { return servers_from(session.query(kListServers)); }
+std::vector<McpServerRecord> list_mcp_servers(Transaction& session) { return servers_from(session.query(kListServers)); }
 
-std::vector<McpServerRecord> list_mcp_servers_page(Session& session, const std::optional<std::string>& after_id,
+std::vector<McpServerRecord> list_mcp_servers_page(Transaction& session, const std::optional<std::string>& after_id,
                                                    int limit) {
   Value params[] = {after_id.value_or(""), int64_t{limit}};
   return servers_from(session.query(kListServersPage, params));
 }
 
-std::optional<McpServerRecord> find_mcp_server(Session& session, const std::string& id) {
+std::optional<McpServerRecord> find_mcp_server(Transaction& session, const std::string& id) {
   return find_one(session, kFindServer, id);
 }
 
-std::optional<McpServerRecord> find_mcp_server_by_slug(Session& session, const std::string& slug) {
+std::optional<McpServerRecord> find_mcp_server_by_slug(Transaction& session, const std::string& slug) {
   return find_one(session, kFindServerBySlug, slug);
 }
 
-std::optional<McpServerRecord> find_mcp_server_by_id_or_slug(Session& session, const std::string& id_or_slug) {
+std::optional<McpServerRecord> find_mcp_server_by_id_or_slug(Transaction& session, const std::string& id_or_slug) {
   if (is_mcp_server_id(id_or_slug)) return find_mcp_server(session, id_or_slug);
   // Not a slug either (slugs are [a-z0-9-]{1,64}): nothing to ask the database.
   bool slug_shaped = !id_or_slug.empty() && id_or_slug.size() <= 64 &&
@@ -122,7 +122,7 @@ std::optional<McpServerRecord> find_mcp_server_by_id_or_slug(Session& session, c
   return find_mcp_server_by_slug(session, id_or_slug);
 }
 
-bool update_mcp_server(Session& session, const McpServerRecord& server, int64_t expected_updated_at) {
+bool update_mcp_server(Transaction& session, const McpServerRecord& server, int64_t expected_updated_at) {
   Value params[] = {server.id,
                     server.slug,
                     server.name,
@@ -136,7 +136,7 @@ bool update_mcp_server(Session& session, const McpServerRecord& server, int64_t 
   return session.execute(kUpdateServer, params) > 0;
 }
 
-bool delete_mcp_server(Session& session, const std::string& id) {
+bool delete_mcp_server(Transaction& session, const std::string& id) {
   Value params[] = {id};
   return session.execute(kDeleteServer, params) > 0;
 }

@@ -31,7 +31,7 @@ constexpr Query kInsertApplied{
     "INSERT INTO schema_migrations (id, version, name, checksum, applied_at, created_at, updated_at) "
     "VALUES ($1, $2, $3, $4, $5, $5, $5)"};
 
-std::vector<AppliedMigration> read_applied(Session& session) {
+std::vector<AppliedMigration> read_applied(Transaction& session) {
   std::vector<AppliedMigration> applied;
   for (const Row& row : session.query(kSelectApplied)) {
     applied.push_back({row.int64(0), row.text(1), row.text(2), row.int64(3)});
@@ -94,11 +94,11 @@ std::vector<Migration> embedded_migrations() {
 }
 
 MigrationStatus migration_status(Database& db, const std::vector<Migration>& migrations) {
-  db.write([](Session& session) {
+  db.write([](Transaction& session) {
     session.lock_for_migration();
     session.execute_script(kCreateMigrationsTable);
   });
-  auto applied = read_value(db, [](Session& session) { return read_applied(session); });
+  auto applied = read_value(db, [](Transaction& session) { return read_applied(session); });
   return compare(applied, migrations);
 }
 
@@ -112,7 +112,7 @@ int apply_migrations(Database& db, const std::vector<Migration>& migrations) {
   int count = 0;
   for (const Migration& migration : status.pending) {
     // Each migration in its own transaction; the re-check inside makes a concurrent migrator harmless.
-    bool applied_now = write_value(db, [&](Session& session) {
+    bool applied_now = write_value(db, [&](Transaction& session) {
       session.lock_for_migration();
       for (const auto& row : read_applied(session)) {
         if (row.version == migration.version) return false;

@@ -80,7 +80,7 @@ Value policy_value(const ServiceRecord& service) {
 
 }  // namespace
 
-std::optional<ServiceRecord> find_service(Session& session, const std::string& organization_id,
+std::optional<ServiceRecord> find_service(Transaction& session, const std::string& organization_id,
                                           const std::string& mcp_server_id) {
   Value params[] = {organization_id, mcp_server_id};
   Rows rows = session.query(kFindService, params);
@@ -88,7 +88,7 @@ std::optional<ServiceRecord> find_service(Session& session, const std::string& o
   return service_from(rows.front());
 }
 
-bool insert_service_if_absent(Session& session, ServiceRecord& service) {
+bool insert_service_if_absent(Transaction& session, ServiceRecord& service) {
   service.id = util::new_uuid_v7();
   service.created_at = service.updated_at = util::now_ms();
   Value params[] = {service.id,      service.organization_id, service.mcp_server_id,
@@ -97,13 +97,13 @@ bool insert_service_if_absent(Session& session, ServiceRecord& service) {
   return !session.query(kInsertServiceIfAbsent, params).empty();
 }
 
-bool update_service(Session& session, const ServiceRecord& service, int64_t expected_updated_at) {
+bool update_service(Transaction& session, const ServiceRecord& service, int64_t expected_updated_at) {
   Value params[] = {service.id,         service.enabled,     service.config.dump(),
                     service.updated_at, expected_updated_at, policy_value(service)};
   return session.execute(kUpdateService, params) > 0;
 }
 
-std::vector<ServiceWithServer> list_services_of_organization(Session& session, const std::string& organization_id,
+std::vector<ServiceWithServer> list_services_of_organization(Transaction& session, const std::string& organization_id,
                                                              const std::optional<std::string>& after_id, int limit) {
   Value params[] = {organization_id, after_id.value_or(""), int64_t{limit}};
   std::vector<ServiceWithServer> services;
@@ -116,7 +116,7 @@ std::vector<ServiceWithServer> list_services_of_organization(Session& session, c
   return services;
 }
 
-std::vector<ServiceRecord> delete_services_of_server(Session& session, const std::string& mcp_server_id) {
+std::vector<ServiceRecord> delete_services_of_server(Transaction& session, const std::string& mcp_server_id) {
   Value params[] = {mcp_server_id};
   std::vector<ServiceRecord> deleted;
   for (const Row& row : session.query(kDeleteServicesOfServer, params)) deleted.push_back(service_from(row));

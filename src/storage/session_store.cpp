@@ -69,7 +69,7 @@ SessionRecord session_from(const Row& row) {
   return record;
 }
 
-std::optional<SessionRecord> find_one(Session& session, const Query& query, const std::string& key) {
+std::optional<SessionRecord> find_one(Transaction& session, const Query& query, const std::string& key) {
   Value params[] = {key};
   Rows rows = session.query(query, params);
   if (rows.empty()) return std::nullopt;
@@ -85,15 +85,15 @@ std::vector<SessionRecord> sessions_from(const Rows& rows) {
 
 }  // namespace
 
-std::optional<SessionRecord> find_session(Session& session, const std::string& id) {
+std::optional<SessionRecord> find_session(Transaction& session, const std::string& id) {
   return find_one(session, kFindSession, id);
 }
 
-std::optional<SessionRecord> find_session_by_clerk_session_id(Session& session, const std::string& clerk_session_id) {
+std::optional<SessionRecord> find_session_by_clerk_session_id(Transaction& session, const std::string& clerk_session_id) {
   return find_one(session, kFindSessionByClerkId, clerk_session_id);
 }
 
-bool insert_session_if_absent(Session& session, SessionRecord& record) {
+bool insert_session_if_absent(Transaction& session, SessionRecord& record) {
   record.id = util::new_uuid_v7();
   record.created_at = record.updated_at = util::now_ms();
   Value params[] = {record.id,
@@ -107,7 +107,7 @@ bool insert_session_if_absent(Session& session, SessionRecord& record) {
   return !session.query(kInsertSessionIfAbsent, params).empty();
 }
 
-bool update_session(Session& session, const SessionRecord& record) {
+bool update_session(Transaction& session, const SessionRecord& record) {
   Value params[] = {record.id,
                     opt(record.organization_id),
                     record.metadata.dump(),
@@ -117,12 +117,12 @@ bool update_session(Session& session, const SessionRecord& record) {
   return session.execute(kUpdateSession, params) > 0;
 }
 
-bool revoke_session(Session& session, const std::string& id, int64_t at) {
+bool revoke_session(Transaction& session, const std::string& id, int64_t at) {
   Value params[] = {id, at, util::now_ms()};
   return session.execute(kRevokeSession, params) > 0;
 }
 
-std::optional<ClerkSessionState> find_clerk_session_state(Session& session, const std::string& clerk_session_id) {
+std::optional<ClerkSessionState> find_clerk_session_state(Transaction& session, const std::string& clerk_session_id) {
   Value params[] = {clerk_session_id};
   Rows rows = session.query(kFindClerkSessionState, params);
   if (rows.empty()) return std::nullopt;
@@ -139,7 +139,7 @@ std::optional<ClerkSessionState> find_clerk_session_state(Session& session, cons
   return state;
 }
 
-bool insert_clerk_session(Session& session, const std::string& clerk_session_id, ClerkSessionState& state) {
+bool insert_clerk_session(Transaction& session, const std::string& clerk_session_id, ClerkSessionState& state) {
   state.id = util::new_uuid_v7();
   Value params[] = {state.id,          state.user_id,          opt(state.organization_id), clerk_session_id,
                     opt(state.expires_at), opt(state.last_active_at), opt(state.revoked_at), opt(state.clerk_status),
@@ -147,14 +147,14 @@ bool insert_clerk_session(Session& session, const std::string& clerk_session_id,
   return !session.query(kInsertClerkSession, params).empty();
 }
 
-bool update_clerk_session(Session& session, const ClerkSessionState& state) {
+bool update_clerk_session(Transaction& session, const ClerkSessionState& state) {
   // A NULL revoked_at in $5 leaves the column as it is (CASE … > NULL is not true).
   Value params[] = {state.id,           opt(state.organization_id), opt(state.expires_at), opt(state.last_active_at),
                     opt(state.revoked_at), opt(state.clerk_status),  opt(state.clerk_updated_at), util::now_ms()};
   return session.execute(kUpdateClerkSession, params) > 0;
 }
 
-std::vector<SessionRecord> list_sessions(Session& session, const SessionFilter& filter,
+std::vector<SessionRecord> list_sessions(Transaction& session, const SessionFilter& filter,
                                          const std::optional<std::string>& after_id, int limit) {
   Value after = after_id.value_or("");
   Value count = static_cast<int64_t>(limit);

@@ -40,39 +40,39 @@ WebhookEventRecord event_from(const Row& row) {
 }
 }  // namespace
 
-std::optional<WebhookEventRecord> find_webhook_event(Session& session, const std::string& svix_id) {
+std::optional<WebhookEventRecord> find_webhook_event(Transaction& session, const std::string& svix_id) {
   Value params[] = {svix_id};
   Rows rows = session.query(kFindWebhookEvent, params);
   if (rows.empty()) return std::nullopt;
   return event_from(rows.front());
 }
 
-std::optional<WebhookEventStatus> find_webhook_event_status(Session& session, const std::string& svix_id) {
+std::optional<WebhookEventStatus> find_webhook_event_status(Transaction& session, const std::string& svix_id) {
   Value params[] = {svix_id};
   Rows rows = session.query(kFindWebhookEventStatus, params);
   if (rows.empty()) return std::nullopt;
   return WebhookEventStatus{rows.front().text(0), rows.front().int64(1)};
 }
 
-void upsert_webhook_event(Session& session, const WebhookEventRecord& event) {
+void upsert_webhook_event(Transaction& session, const WebhookEventRecord& event) {
   Value params[] = {util::new_uuid_v7(),  event.svix_id,    opt(event.type), event.payload, event.received_at,
                     opt(event.processed_at), event.status, opt(event.error), util::now_ms()};
   session.execute(kUpsertWebhookEvent, params);
 }
 
-void record_failed_webhook_event(Session& session, const WebhookEventRecord& event) {
+void record_failed_webhook_event(Transaction& session, const WebhookEventRecord& event) {
   Value params[] = {util::new_uuid_v7(), event.svix_id,    opt(event.type), event.payload,
                     event.received_at,   opt(event.error), util::now_ms()};
   session.execute(kRecordFailedWebhookEvent, params);
 }
 
-bool claim_webhook_event(Session& session, const WebhookEventRecord& event) {
+bool claim_webhook_event(Transaction& session, const WebhookEventRecord& event) {
   Value params[] = {util::new_uuid_v7(), event.svix_id,         opt(event.type), event.payload,
                     event.received_at,   opt(event.processed_at), event.status,    opt(event.error)};
   return !session.query(kClaimWebhookEvent, params).empty();
 }
 
-std::vector<WebhookEventRecord> list_failed_webhook_events(Session& session) {
+std::vector<WebhookEventRecord> list_failed_webhook_events(Transaction& session) {
   std::vector<WebhookEventRecord> events;
   for (const Row& row : session.query(kListFailedWebhookEvents)) events.push_back(event_from(row));
   return events;

@@ -32,12 +32,12 @@ using mcp::storage::GroupCommitWriter;
 using mcp::storage::Params;
 using mcp::storage::Query;
 using mcp::storage::Rows;
-using mcp::storage::Session;
+using mcp::storage::Transaction;
 using mcp::storage::Unavailable;
 
 namespace {
 
-class NullSession final : public Session {
+class NullSession final : public Transaction {
  public:
   mcp::storage::Engine engine() const override { return mcp::storage::Engine::Sqlite; }
   Rows query(const Query&, Params) override { return {}; }
@@ -54,7 +54,7 @@ class ScriptedConnection final : public BatchConnection {
   std::atomic<int> commits{0};
   std::atomic<int> rollbacks{0};
 
-  Session& session() override { return session_; }
+  Transaction& session() override { return session_; }
   void prepare() override {
     std::unique_lock lock(mutex_);
     if (first_batch_) {
@@ -118,13 +118,13 @@ std::vector<Outcome> run_three_in_one_batch(ScriptedConnection*& raw, bool fail_
   connections.push_back(std::move(connection));
   GroupCommitWriter writer(std::move(connections), GroupCommitOptions{});
 
-  auto first = std::async(std::launch::async, [&] { writer.write([](Session&) {}); });
+  auto first = std::async(std::launch::async, [&] { writer.write([](Transaction&) {}); });
   raw->wait_until_first_batch_started();
   std::atomic<int> queued{0};
   auto submit = [&](bool fail) {
     return std::async(std::launch::async, [&writer, &queued, fail] {
       ++queued;
-      writer.write([fail](Session&) {
+      writer.write([fail](Transaction&) {
         if (fail) throw std::logic_error("this write fails");
       });
     });
@@ -193,13 +193,13 @@ TEST_CASE("postgres: a COMMIT answered with the tag ROLLBACK (an aborted transac
   }
   // The error is swallowed inside the transaction, which PostgreSQL has aborted: its COMMIT
   // answers PGRES_COMMAND_OK with the tag ROLLBACK.
-  CHECK_THROWS_AS(db->read([](Session& session) {
+  CHECK_THROWS_AS(db->read([](Transaction& session) {
     try {
       session.query(kFails);
     } catch (const std::exception&) {
     }
   }), Unavailable);
-  db->read([](Session& session) { session.query(kSelectOne); });  // the pool's connections are fine afterwards
+  db->read([](Transaction& session) { session.query(kSelectOne); });  // the pool's connections are fine afterwards
 }
 
 TEST_CASE("postgres: a write that breaks its savepoint aborts its batch; the write beside it is not acknowledged") {
@@ -208,7 +208,7 @@ TEST_CASE("postgres: a write that breaks its savepoint aborts its batch; the wri
     MESSAGE("skipped: MCP_ADMIN_TEST_PG_URL is not set");
     return;
   }
-  db->write([](Session& session) { session.execute(kCreateItems); });
+  db->write([](Transaction& session) { session.execute(kCreateItems); });
   // A first write holds the writers while the two others queue behind it into one batch. With
   // several writer connections the two may still land in different batches: then the case is
   // tried again (the transaction ids say whether they shared one).
@@ -220,7 +220,7 @@ TEST_CASE("postgres: a write that breaks its savepoint aborts its batch; the wri
     // One holder per writer connection (open_database: pool 4 → 2 writers).
     for (int idx = 0; idx < 2; ++idx) {
       holders.push_back(std::async(std::launch::async, [&] {
-        db->write([&](Session&) {
+        db->write([&](Transaction&) {
           ++holders_started;
           held.wait();
         });
@@ -238,7 +238,7 @@ TEST_CASE("postgres: a write that breaks its savepoint aborts its batch; the wri
     std::atomic<int64_t> innocent_tx{0};
     std::atomic<int64_t> breaker_tx{0};
     auto innocent = std::async(std::launch::async, [&] {
-      db->write([&](Session& session) {
+      db->write([&](Transaction& session) {
         innocent_tx = session.query(kTransactionId).at(0).int64(0);
         mcp::storage::Value params[] = {innocent_id};
         session.execute(kInsertItem, params);
@@ -246,7 +246,7 @@ TEST_CASE("postgres: a write that breaks its savepoint aborts its batch; the wri
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     auto breaker = std::async(std::launch::async, [&] {
-      db->write([&](Session& session) {
+      db->write([&](Transaction& session) {
         breaker_tx = session.query(kTransactionId).at(0).int64(0);
         // Releases the writer's savepoint, then fails: the transaction is aborted and the
         // savepoint to roll back to is gone.
@@ -266,7 +266,7 @@ TEST_CASE("postgres: a write that breaks its savepoint aborts its batch; the wri
     }
     if (innocent_tx.load() != breaker_tx.load()) continue;  // not one batch this time
     int64_t stored = 0;
-    db->read([&](Session& session) {
+    db->read([&](Transaction& session) {
       mcp::storage::Value params[] = {innocent_id};
       stored = session.query(kCountItems, params).at(0).int64(0);
     });

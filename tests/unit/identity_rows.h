@@ -8,7 +8,7 @@
 namespace mcp::test {
 
 // A live organization as Clerk's organization.created leaves it: the slug effective and Clerk's.
-inline storage::OrganizationRecord insert_organization_row(storage::Session& session, const std::string& clerk_id,
+inline storage::OrganizationRecord insert_organization_row(storage::Transaction& session, const std::string& clerk_id,
                                                            const std::string& slug) {
   storage::OrganizationRecord record;
   record.clerk_id = clerk_id;

@@ -26,7 +26,7 @@ using mcp::storage::MigrationStatus;
 using mcp::storage::Query;
 using mcp::storage::Row;
 using mcp::storage::SchemaError;
-using mcp::storage::Session;
+using mcp::storage::Transaction;
 using mcp::storage::Value;
 
 namespace {
@@ -42,7 +42,7 @@ std::unique_ptr<Database> open(const std::string& url) {
 
 std::set<std::string> table_names(Database& db) {
   std::set<std::string> names;
-  db.read([&](Session& session) {
+  db.read([&](Transaction& session) {
     for (const Row& row : session.query(kListTables)) names.insert(row.text(0));
   });
   return names;
@@ -50,7 +50,7 @@ std::set<std::string> table_names(Database& db) {
 
 std::set<std::string> column_names(Database& db, const std::string& table) {
   std::set<std::string> names;
-  db.read([&](Session& session) {
+  db.read([&](Transaction& session) {
     Value params[] = {table};
     for (const Row& row : session.query(kListColumns, params)) names.insert(row.text(0));
   });
@@ -59,7 +59,7 @@ std::set<std::string> column_names(Database& db, const std::string& table) {
 
 int64_t applied_count(Database& db) {
   int64_t count = 0;
-  db.read([&](Session& session) { count = session.query(kCountApplied).at(0).int64(0); });
+  db.read([&](Transaction& session) { count = session.query(kCountApplied).at(0).int64(0); });
   return count;
 }
 

@@ -33,7 +33,7 @@ struct World {
 
   World() {
     storage::apply_migrations(*db, storage::embedded_migrations());
-    db->write([&](storage::Session& session) {
+    db->write([&](storage::Transaction& session) {
       acme = test::insert_organization_row(session, "org_acme", "acme");
       globex = test::insert_organization_row(session, "org_globex", "globex");
       for (const char* name : {"ada", "bob"}) member(session, acme, name);
@@ -44,7 +44,7 @@ struct World {
     });
   }
 
-  static void member(storage::Session& session, const storage::OrganizationRecord& organization, const std::string& name) {
+  static void member(storage::Transaction& session, const storage::OrganizationRecord& organization, const std::string& name) {
     storage::UserRecord user;
     user.clerk_id = "user_" + name + "_" + organization.clerk_id;
     storage::insert_user(session, user);
@@ -55,7 +55,7 @@ struct World {
     membership.role = "MEMBER";
     storage::insert_membership(session, membership);
   }
-  static void key(storage::Session& session, const storage::OrganizationRecord& organization, const std::string& prefix) {
+  static void key(storage::Transaction& session, const storage::OrganizationRecord& organization, const std::string& prefix) {
     storage::ApiKeyRecord record;
     record.organization_id = organization.id;
     record.name = prefix;
@@ -67,14 +67,14 @@ struct World {
   // Runs `fn` with a trail of an API key in one write transaction.
   template <typename Fn>
   auto as_api_key(Fn&& fn) {
-    return storage::write_value(*db, [&](storage::Session& session) {
+    return storage::write_value(*db, [&](storage::Transaction& session) {
       domain::AuditTrail trail(session, domain::AuditActor{"api_key", "key_acme_admin", {}, {}, "req-2", {}});
       return fn(trail);
     });
   }
 
   domain::OrganizationDeletion remove(const storage::OrganizationRecord& organization, int64_t at) {
-    return storage::write_value(*db, [&](storage::Session& session) {
+    return storage::write_value(*db, [&](storage::Transaction& session) {
       domain::AuditTrail trail(session, domain::AuditActor{"api_key", "key_root", {}, {}, "req-1", {}});
       return domain::delete_organization(trail, organization, at);
     });
@@ -83,7 +83,7 @@ struct World {
   std::vector<std::string> actions(const std::string& organization_id) {
     storage::AuditFilter filter;
     filter.organization_id = organization_id;
-    auto rows = storage::read_value(*db, [&](storage::Session& session) {
+    auto rows = storage::read_value(*db, [&](storage::Transaction& session) {
       return storage::list_audit_logs(session, filter, std::nullopt, 100);
     });
     std::vector<std::string> out;
@@ -111,7 +111,7 @@ TEST_CASE("deleting an organization ends its memberships and keys, and tells it 
                                        });
   CHECK(world.actions(world.globex.id).empty());  // the other organization is untouched
 
-  auto stored = storage::read_value(*world.db, [&](storage::Session& session) {
+  auto stored = storage::read_value(*world.db, [&](storage::Transaction& session) {
     return *storage::find_organization(session, world.acme.id);
   });
   CHECK(stored.deleted_at == std::optional<int64_t>(5000));
@@ -134,12 +134,12 @@ TEST_CASE("an action outside the vocabulary is refused before anything is writte
   World world;
   CHECK_FALSE(domain::is_audit_action("membership.created"));
   CHECK(domain::is_audit_action("organization_membership.created"));
-  CHECK_THROWS_AS(world.db->write([&](storage::Session& session) {
+  CHECK_THROWS_AS(world.db->write([&](storage::Transaction& session) {
     domain::AuditTrail trail(session, domain::AuditActor{"system", "test", {}, {}, {}, {}});
     trail.record(std::nullopt, "membership.created", domain::audit_target::kMembership, "m1", nullptr, nullptr);
   }),
                   std::logic_error);
-  CHECK(storage::read_value(*world.db, [](storage::Session& session) { return storage::count_audit_logs(session); }) ==
+  CHECK(storage::read_value(*world.db, [](storage::Transaction& session) { return storage::count_audit_logs(session); }) ==
         0);
 }
 
@@ -207,7 +207,7 @@ TEST_CASE("API keys: minted with only the hash stored, revoked once; none for a 
   CHECK(minted->record.key_hash == minted->secret.hash);
   CHECK(minted->record.key_hash.find(minted->secret.secret) == std::string::npos);
   CHECK(world.as_api_key([&](domain::AuditTrail& trail) { return domain::revoke_api_key(trail, minted->record, 2000); }));
-  auto stored = storage::read_value(*world.db, [&](storage::Session& session) {
+  auto stored = storage::read_value(*world.db, [&](storage::Transaction& session) {
     return *storage::find_api_key(session, minted->record.id);
   });
   CHECK(stored.revoked_at == std::optional<int64_t>(2000));
@@ -225,7 +225,7 @@ TEST_CASE("services: enabled, a same PUT writes nothing, config changed, disable
   storage::McpServerRecord server;
   server.slug = "github";
   server.name = "GitHub";
-  world.db->write([&](storage::Session& session) { storage::insert_mcp_server(session, server); });
+  world.db->write([&](storage::Transaction& session) { storage::insert_mcp_server(session, server); });
   auto put = [&](domain::ServiceChange change, int64_t at) {
     return world.as_api_key([&](domain::AuditTrail& trail) {
       return domain::put_service(trail, server, world.acme.id, change, at);

@@ -34,7 +34,7 @@ struct SessionWorld {
 
   SessionWorld() {
     storage::apply_migrations(*db, storage::embedded_migrations());
-    db->write([&](storage::Session& session) {
+    db->write([&](storage::Transaction& session) {
       acme = test::insert_organization_row(session, "org_acme", "acme");
       globex = test::insert_organization_row(session, "org_globex", "globex");
       ada = user(session, "user_ada");
@@ -45,13 +45,13 @@ struct SessionWorld {
     });
   }
 
-  static storage::UserRecord user(storage::Session& session, const std::string& clerk_id) {
+  static storage::UserRecord user(storage::Transaction& session, const std::string& clerk_id) {
     storage::UserRecord record;
     record.clerk_id = clerk_id;
     storage::insert_user(session, record);
     return record;
   }
-  static void member(storage::Session& session, const storage::OrganizationRecord& organization,
+  static void member(storage::Transaction& session, const storage::OrganizationRecord& organization,
                      const storage::UserRecord& user) {
     storage::MembershipRecord membership;
     membership.clerk_id = "orgmem_" + user.clerk_id + "_" + organization.clerk_id;
@@ -89,7 +89,7 @@ struct SessionWorld {
   // Runs `fn` with the principal's audit trail in one write transaction.
   template <typename Fn>
   auto as(const domain::Principal& principal, Fn&& fn) {
-    return storage::write_value(*db, [&](storage::Session& session) {
+    return storage::write_value(*db, [&](storage::Transaction& session) {
       domain::AuditTrail trail(session, domain::AuditActor{principal.actor_type(), principal.actor_id, {}, {}, {}, {}});
       return fn(trail);
     });
@@ -124,17 +124,17 @@ struct SessionWorld {
   std::vector<storage::AuditRecord> audit_of(const std::string& session_id) {
     storage::AuditFilter filter;
     filter.target_id = session_id;
-    auto rows = storage::read_value(*db, [&](storage::Session& session) {
+    auto rows = storage::read_value(*db, [&](storage::Transaction& session) {
       return storage::list_audit_logs(session, filter, std::nullopt, 100);
     });
     std::reverse(rows.begin(), rows.end());
     return rows;
   }
   int64_t audit_count() {
-    return storage::read_value(*db, [](storage::Session& session) { return storage::count_audit_logs(session); });
+    return storage::read_value(*db, [](storage::Transaction& session) { return storage::count_audit_logs(session); });
   }
   storage::SessionRecord stored(const std::string& id) {
-    return storage::read_value(*db, [&](storage::Session& session) { return *storage::find_session(session, id); });
+    return storage::read_value(*db, [&](storage::Transaction& session) { return *storage::find_session(session, id); });
   }
 };
 

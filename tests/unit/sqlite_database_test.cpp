@@ -28,7 +28,7 @@ using mcp::storage::null_value;
 using mcp::storage::Query;
 using mcp::storage::Row;
 using mcp::storage::Rows;
-using mcp::storage::Session;
+using mcp::storage::Transaction;
 using mcp::storage::StorageError;
 using mcp::storage::Unavailable;
 using mcp::storage::UniqueViolation;
@@ -62,7 +62,7 @@ CREATE TABLE writes (
 )sql";
 
 void create_test_schema(Database& db) {
-  db.write([](Session& session) { session.execute_script(kTestSchema); });
+  db.write([](Transaction& session) { session.execute_script(kTestSchema); });
 }
 
 constexpr Query kInsertParent{"test_insert_parent", "INSERT INTO parents (id, slug) VALUES ($1, $2)"};
@@ -79,11 +79,11 @@ constexpr Query kListSchemaObjects{"test_list_schema_objects",
                                    "SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"};
 
 int64_t count_items(Database& db) {
-  return mcp::storage::read_value(db, [](Session& session) { return session.query(kCountItems).at(0).int64(0); });
+  return mcp::storage::read_value(db, [](Transaction& session) { return session.query(kCountItems).at(0).int64(0); });
 }
 
 Row single_row(Database& db, const Query& query, std::vector<Value> params) {
-  Rows rows = mcp::storage::read_value(db, [&](Session& session) { return session.query(query, params); });
+  Rows rows = mcp::storage::read_value(db, [&](Transaction& session) { return session.query(query, params); });
   REQUIRE(rows.size() == 1);
   return rows.front();
 }
@@ -145,7 +145,7 @@ TEST_CASE("sqlite: NULL, booleans, integers, reals and text round-trip through R
         {5, int64_t{-1}, 0.1, std::string("12345"), false},
     };
     for (const auto& c : cases) {
-      db->write([&](Session& session) {
+      db->write([&](Transaction& session) {
         Value params[] = {c.id, null_value(), std::string("MEMBER"), c.n, c.r, c.s, c.b};
         CHECK(session.execute(kInsertItem, params) == 1);
       });
@@ -201,7 +201,7 @@ TEST_CASE("sqlite: NULL, booleans, integers, reals and text round-trip through R
 TEST_CASE("sqlite: constraint failures are translated into the storage error kinds") {
   auto db = open(":memory:");
   create_test_schema(*db);
-  db->write([](Session& session) {
+  db->write([](Transaction& session) {
     Value params[] = {std::string("p1"), std::string("acme")};
     session.execute(kInsertParent, params);
   });
@@ -231,7 +231,7 @@ TEST_CASE("sqlite: constraint failures are translated into the storage error kin
   };
   for (const auto& c : cases) {
     INFO(std::string(c.what));
-    auto attempt = [&] { db->write([&](Session& session) { session.execute(*c.query, c.params); }); };
+    auto attempt = [&] { db->write([&](Transaction& session) { session.execute(*c.query, c.params); }); };
     switch (c.kind) {
       case 0: CHECK_THROWS_AS(attempt(), UniqueViolation); break;
       case 1: CHECK_THROWS_AS(attempt(), ForeignKeyViolation); break;
@@ -241,7 +241,7 @@ TEST_CASE("sqlite: constraint failures are translated into the storage error kin
 
   SUBCASE("messages name the query and never carry parameter values") {
     try {
-      db->write([](Session& session) {
+      db->write([](Transaction& session) {
         Value params[] = {std::string("p9"), std::string("acme")};
         session.execute(kInsertParent, params);
       });
@@ -255,7 +255,7 @@ TEST_CASE("sqlite: constraint failures are translated into the storage error kin
   SUBCASE("other SQL errors are plain StorageErrors") {
     static constexpr Query kBroken{"test_broken", "SELEC nonsense"};
     try {
-      db->write([](Session& session) { session.execute(kBroken); });
+      db->write([](Transaction& session) { session.execute(kBroken); });
       FAIL("broken SQL accepted");
     } catch (const UniqueViolation&) {
       FAIL("a syntax error became a UniqueViolation");
@@ -276,7 +276,7 @@ TEST_CASE("sqlite: constraint failures are translated into the storage error kin
 namespace {
 
 int64_t count_writes(Database& db) {
-  return mcp::storage::read_value(db, [](Session& session) { return session.query(kCountWrites).at(0).int64(0); });
+  return mcp::storage::read_value(db, [](Transaction& session) { return session.query(kCountWrites).at(0).int64(0); });
 }
 
 }  // namespace
@@ -289,14 +289,14 @@ TEST_CASE("sqlite: a throwing write rolls back its own changes and reaches the c
     auto db = open(url);
     create_test_schema(*db);
 
-    CHECK_THROWS_WITH_AS(db->write([](Session& session) {
+    CHECK_THROWS_WITH_AS(db->write([](Transaction& session) {
       Value params[] = {int64_t{0}, int64_t{1}};
       session.execute(kInsertWrite, params);
       throw std::runtime_error("changed my mind");
     }),
                          "changed my mind", std::runtime_error);
     // A constraint failure after a good insert undoes both.
-    CHECK_THROWS_AS(db->write([](Session& session) {
+    CHECK_THROWS_AS(db->write([](Transaction& session) {
       Value first[] = {int64_t{0}, int64_t{2}};
       session.execute(kInsertWrite, first);
       session.execute(kInsertWrite, first);
@@ -304,7 +304,7 @@ TEST_CASE("sqlite: a throwing write rolls back its own changes and reaches the c
                     UniqueViolation);
     CHECK(count_writes(*db) == 0);
 
-    db->write([](Session& session) {
+    db->write([](Transaction& session) {
       Value params[] = {int64_t{0}, int64_t{1}};
       session.execute(kInsertWrite, params);
     });
@@ -315,7 +315,7 @@ TEST_CASE("sqlite: a throwing write rolls back its own changes and reaches the c
 TEST_CASE("sqlite: within_savepoint undoes only its own changes when it throws; the write goes on and commits") {
   auto db = open(":memory:");
   create_test_schema(*db);
-  db->write([](Session& session) {
+  db->write([](Transaction& session) {
     Value kept[] = {int64_t{1}, int64_t{1}};
     session.execute(kInsertWrite, kept);
     CHECK_THROWS_AS(session.within_savepoint([&] {
@@ -351,7 +351,7 @@ TEST_CASE("sqlite: failing writes among 8 threads x 200 concurrent writes undo o
         for (int64_t write_idx = 0; write_idx < kWritesPerThread; ++write_idx) {
           const bool fails = write_idx % 10 == 7;
           try {
-            db->write([&](Session& session) {
+            db->write([&](Transaction& session) {
               Value params[] = {thread_idx, write_idx};
               session.execute(kInsertWrite, params);
               if (fails) throw std::runtime_error("job fails after its insert");
@@ -397,21 +397,21 @@ TEST_CASE("sqlite: reads of a file database see what other connections committed
   auto other = open(url);
 
   CHECK(count_items(*other) == 0);  // leaves an idle reader connection in the pool
-  writer->write([](Session& session) {
+  writer->write([](Transaction& session) {
     Value params[] = {int64_t{1}, null_value(), std::string("ADMIN"), int64_t{7}, null_value(), null_value(), true};
     session.execute(kInsertItem, params);
   });
   CHECK(count_items(*other) == 1);  // the pooled reader's next transaction sees the commit
   CHECK(count_items(*writer) == 1);
 
-  other->write([](Session& session) {
+  other->write([](Transaction& session) {
     Value params[] = {int64_t{2}, null_value(), std::string("VIEWER"), int64_t{8}, null_value(), null_value(), false};
     session.execute(kInsertItem, params);
   });
   CHECK(count_items(*writer) == 2);
 
   SUBCASE("a read transaction cannot write") {
-    CHECK_THROWS_AS(writer->read([](Session& session) {
+    CHECK_THROWS_AS(writer->read([](Transaction& session) {
       Value params[] = {int64_t{3}, null_value(), std::string("ADMIN"), null_value(), null_value(), null_value(),
                         null_value()};
       session.execute(kInsertItem, params);
@@ -449,7 +449,7 @@ TEST_CASE("sqlite: open refuses a path it cannot create, and a closed database r
   auto db = open(":memory:");
   create_test_schema(*db);
   db->close();
-  CHECK_THROWS_AS(db->write([](Session&) {}), Unavailable);
+  CHECK_THROWS_AS(db->write([](Transaction&) {}), Unavailable);
 }
 
 TEST_CASE("sqlite: drop_all_tables leaves no tables, even with rows that reference each other") {
@@ -461,7 +461,7 @@ TEST_CASE("sqlite: drop_all_tables leaves no tables, even with rows that referen
     const auto migrations = mcp::storage::embedded_migrations();
     REQUIRE(mcp::storage::apply_migrations(*db, migrations) == static_cast<int>(migrations.size()));
     create_test_schema(*db);
-    db->write([](Session& session) {
+    db->write([](Transaction& session) {
       Value parent[] = {std::string("p1"), std::string("acme")};
       session.execute(kInsertParent, parent);
       Value item[] = {int64_t{1}, std::string("p1"), std::string("ADMIN"), null_value(), null_value(), null_value(),

@@ -152,9 +152,9 @@ class PgConnection {
   std::unordered_map<const char*, std::string> prepared_;
 };
 
-class PgSession final : public Session {
+class PgTransaction final : public Transaction {
  public:
-  explicit PgSession(PgConnection& connection) : connection_(connection) {}
+  explicit PgTransaction(PgConnection& connection) : connection_(connection) {}
   Engine engine() const override { return Engine::Postgres; }
 
   Rows query(const Query& query, Params params) override {
@@ -214,16 +214,16 @@ class PgBatchConnection final : public BatchConnection {
  public:
   PgBatchConnection(DatabaseUrl url, PostgresOptions options)
       : url_(std::move(url)), options_(options), connection_(std::make_unique<PgConnection>(url_, options_)),
-        session_(std::make_unique<PgSession>(*connection_)) {}
+        session_(std::make_unique<PgTransaction>(*connection_)) {}
 
-  Session& session() override { return *session_; }
+  Transaction& session() override { return *session_; }
   void prepare() override {
     if (connection_->healthy()) return;
     util::log_warn("PostgreSQL writer connection lost; reconnecting");
     connection_.reset();
     session_.reset();
     connection_ = std::make_unique<PgConnection>(url_, options_);
-    session_ = std::make_unique<PgSession>(*connection_);
+    session_ = std::make_unique<PgTransaction>(*connection_);
   }
   // A connection idle across a server restart looks fine until used: if BEGIN finds it broken,
   // nothing was done yet, so reconnect and begin once more.
@@ -254,7 +254,7 @@ class PgBatchConnection final : public BatchConnection {
   DatabaseUrl url_;
   PostgresOptions options_;
   std::unique_ptr<PgConnection> connection_;
-  std::unique_ptr<PgSession> session_;
+  std::unique_ptr<PgTransaction> session_;
 };
 
 constexpr Query kSelectOne{"ping", "SELECT 1"};
@@ -288,7 +288,7 @@ class PostgresDatabase final : public Database {
   Engine engine() const override { return Engine::Postgres; }
   std::string describe() const override { return "postgresql " + url_.redacted; }
 
-  void read(const std::function<void(Session&)>& fn) override {
+  void read(const std::function<void(Transaction&)>& fn) override {
     std::unique_ptr<PgConnection> connection = acquire();
     try {
       connection->exec("BEGIN READ ONLY", "begin read only");
@@ -303,7 +303,7 @@ class PostgresDatabase final : public Database {
         throw;
       }
     }
-    PgSession session(*connection);
+    PgTransaction session(*connection);
     try {
       fn(session);
       connection->commit();
@@ -315,15 +315,15 @@ class PostgresDatabase final : public Database {
     release(std::move(connection));
   }
 
-  void write(const std::function<void(Session&)>& fn) override { writer_->write(fn); }
+  void write(const std::function<void(Transaction&)>& fn) override { writer_->write(fn); }
 
   void ping() override {
     // A real round trip each time; a pooled connection broken by a restart is replaced once.
     for (int attempt = 1;; ++attempt) {
       std::unique_ptr<PgConnection> connection = acquire();
-      PgSession session(*connection);
+      PgTransaction session(*connection);
       try {
-        static_cast<Session&>(session).query(kSelectOne);
+        static_cast<Transaction&>(session).query(kSelectOne);
         release(std::move(connection));
         return;
       } catch (const Unavailable&) {
@@ -335,7 +335,7 @@ class PostgresDatabase final : public Database {
   }
 
   void drop_all_tables() override {
-    write([](Session& session) {
+    write([](Transaction& session) {
       for (const Row& row : session.query(kListTables)) {
         session.execute_script("DROP TABLE IF EXISTS " + quote_identifier(row.text(0)) + " CASCADE");
       }

@@ -82,9 +82,9 @@ class Connection {
 
 void exec_or_translate(Connection& connection, const char* sql);
 
-class SqliteSession final : public Session {
+class SqliteTransaction final : public Transaction {
  public:
-  explicit SqliteSession(Connection& connection) : connection_(connection) {}
+  explicit SqliteTransaction(Connection& connection) : connection_(connection) {}
 
   Engine engine() const override { return Engine::Sqlite; }
 
@@ -210,7 +210,7 @@ class SqliteBatchConnection final : public BatchConnection {
   explicit SqliteBatchConnection(std::unique_ptr<Connection> connection)
       : connection_(std::move(connection)), session_(*connection_) {}
 
-  Session& session() override { return session_; }
+  Transaction& session() override { return session_; }
   void begin() override { exec_or_translate(*connection_, "BEGIN IMMEDIATE"); }
   void savepoint() override { exec_or_translate(*connection_, "SAVEPOINT job"); }
   void release_savepoint() override { exec_or_translate(*connection_, "RELEASE job"); }
@@ -230,7 +230,7 @@ class SqliteBatchConnection final : public BatchConnection {
 
  private:
   std::unique_ptr<Connection> connection_;
-  SqliteSession session_;
+  SqliteTransaction session_;
 };
 
 class SqliteDatabase final : public Database {
@@ -262,14 +262,14 @@ class SqliteDatabase final : public Database {
 
   std::string describe() const override { return memory_ ? "sqlite :memory:" : "sqlite file " + path_; }
 
-  void read(const std::function<void(Session&)>& fn) override {
+  void read(const std::function<void(Transaction&)>& fn) override {
     if (memory_) {
       // An in-memory database is private to its one connection: reads share the writer's.
       write(fn);
       return;
     }
     std::unique_ptr<Connection> reader = acquire_reader();
-    SqliteSession session(*reader);
+    SqliteTransaction session(*reader);
     exec_or_translate(*reader, "BEGIN");
     try {
       fn(session);
@@ -286,24 +286,24 @@ class SqliteDatabase final : public Database {
     release_reader(std::move(reader));
   }
 
-  void write(const std::function<void(Session&)>& fn) override { writer_->write(fn); }
+  void write(const std::function<void(Transaction&)>& fn) override { writer_->write(fn); }
 
   // A statement on a real connection each time, without a transaction around it: health is on
   // the path of every load balancer's probe.
   void ping() override {
     if (memory_) {
-      write([](Session& session) { session.query(kSelectOne); });
+      write([](Transaction& session) { session.query(kSelectOne); });
       return;
     }
     check_file_identity();
     std::unique_ptr<Connection> reader = acquire_reader();
-    SqliteSession session(*reader);
-    static_cast<Session&>(session).query(kSelectOne);
+    SqliteTransaction session(*reader);
+    static_cast<Transaction&>(session).query(kSelectOne);
     release_reader(std::move(reader));
   }
 
   void drop_all_tables() override {
-    write([](Session& session) {
+    write([](Transaction& session) {
       for (const Row& row : session.query(kListTablesNewestFirst)) {
         session.execute_script("DROP TABLE IF EXISTS \"" + row.text(0) + "\"");
       }
