@@ -23,7 +23,19 @@ patch_header() {
   fi
 }
 
-if [ -s "$target" ]; then patch_header; exit 0; fi
+# Drops httplib's static initialiser that runs OPENSSL_init_ssl(LOAD_*_STRINGS) in every process at
+# start, a client or not (~0.6 ms of every start, tests/bench/README.md "Start-up"): OpenSSL 3
+# initialises itself on first use. Idempotent; fails if it cannot apply.
+patch_ssl_init() {
+  grep -q '^static SSLInit sslinit_;$' "$target" || { grep -q 'mcp-admin: no static SSLInit' "$target" && return 0; }
+  perl -pi -e 's{^static SSLInit sslinit_;$}{// mcp-admin: no static SSLInit (packaging/fetch-httplib.sh): OpenSSL 3 initialises itself on first use.}' "$target"
+  if grep -q '^static SSLInit sslinit_;$' "$target" || ! grep -q 'mcp-admin: no static SSLInit' "$target"; then
+    echo "fetch-httplib: could not remove httplib's static OpenSSL initialiser in $target (unexpected httplib source)" >&2
+    exit 1
+  fi
+}
+
+if [ -s "$target" ]; then patch_header; patch_ssl_init; exit 0; fi
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
@@ -41,4 +53,5 @@ header=$(ls "$work"/cpp-httplib-*/httplib.h | head -n 1)
 mkdir -p "$deps_dir/httplib"
 cp "$header" "$target"
 patch_header
+patch_ssl_init
 echo "fetch-httplib: $(grep -m1 CPPHTTPLIB_VERSION "$target" | cut -d'"' -f2) from Debian's source package → $target" >&2
