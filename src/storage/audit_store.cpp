@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <unordered_set>
 
+#include "storage/column_lists.h"
 #include "util/ids.h"
 #include "util/json_limits.h"
 #include "util/time.h"
@@ -11,6 +12,17 @@
 namespace mcp::storage {
 
 namespace {
+
+// The columns of audit_logs, listed once (storage/column_lists.h): the listings select them and
+// audit_from reads them by name.
+#define MCP_AUDIT_COLUMNS(F, N, a)                                                                           \
+  F(a, id) N(a, organization_id) N(a, actor_type) N(a, actor_id) N(a, action) N(a, target_type)              \
+  N(a, target_id) N(a, changes) N(a, ip) N(a, user_agent) N(a, request_id) N(a, created_at) N(a, updated_at) \
+  N(a, client_id)
+namespace audit_column {
+enum : size_t { MCP_AUDIT_COLUMNS(MCP_COLUMN_ENUM, MCP_COLUMN_ENUM, _) count };
+}
+
 constexpr Query kInsertAuditLog{
     "insert_audit_log",
     "INSERT INTO audit_logs (id, organization_id, actor_type, actor_id, action, target_type, target_id, changes, ip, "
@@ -34,9 +46,8 @@ constexpr Query kRenumberAuditLogSqlite{"renumber_audit_log", "UPDATE audit_logs
 // "CAST($n AS …) IS NULL": PostgreSQL cannot type a parameter from `$n IS NULL` alone.
 // The leading filter is a plain equality, so with `id` between $5 and $6 it is a range of that
 // filter's (column, id) index walked backwards; the other filters are checked on the rows it yields.
-#define MCP_AUDIT_SELECT                                                                                        \
-  "SELECT id, organization_id, actor_type, actor_id, action, target_type, target_id, changes, ip, user_agent, " \
-  "request_id, created_at, updated_at, client_id FROM audit_logs WHERE id >= $5 AND id < $6 "
+#define MCP_AUDIT_SELECT \
+  "SELECT " MCP_COLUMN_NAMES(MCP_AUDIT_COLUMNS) " FROM audit_logs WHERE id >= $5 AND id < $6 "
 #define MCP_AUDIT_ORGANIZATION_ANY "AND (CAST($1 AS TEXT) IS NULL OR organization_id = $1) "
 #define MCP_AUDIT_ACTOR_ANY "AND (CAST($2 AS TEXT) IS NULL OR actor_id = $2) "
 #define MCP_AUDIT_ACTION_ANY "AND (CAST($3 AS TEXT) IS NULL OR action = $3) "
@@ -67,6 +78,7 @@ constexpr Query kListAudit{"list_audit_logs", MCP_AUDIT_SELECT MCP_AUDIT_ORGANIZ
 #undef MCP_AUDIT_ACTION_ANY
 #undef MCP_AUDIT_TARGET_ANY
 #undef MCP_AUDIT_TIME_AND_ORDER
+#undef MCP_AUDIT_COLUMNS
 
 // An id's time is that of its row's created_at or later: by how long its transaction took to
 // commit (order_audit_ids_for_commit may give it a later id), or by how far the clock of the
@@ -98,21 +110,22 @@ std::string array_literal(const std::vector<std::string>& ids) {
 
 AuditRecord audit_from(const Row& row) {
   AuditRecord record;
-  record.id = row.text(0);
-  record.organization_id = row.opt_text(1);
-  record.actor_type = row.text(2);
-  record.actor_id = row.opt_text(3);
-  record.action = row.text(4);
-  record.target_type = row.opt_text(5);
-  record.target_id = row.opt_text(6);
-  record.changes = util::parse_json_limited(row.text(7), util::kMaxStoredJsonDepth).value;
+  namespace c = audit_column;
+  record.id = row.text(c::id);
+  record.organization_id = row.opt_text(c::organization_id);
+  record.actor_type = row.text(c::actor_type);
+  record.actor_id = row.opt_text(c::actor_id);
+  record.action = row.text(c::action);
+  record.target_type = row.opt_text(c::target_type);
+  record.target_id = row.opt_text(c::target_id);
+  record.changes = util::parse_json_limited(row.text(c::changes), util::kMaxStoredJsonDepth).value;
   if (record.changes.is_discarded()) record.changes = nlohmann::json::object();
-  record.ip = row.opt_text(8);
-  record.user_agent = row.opt_text(9);
-  record.request_id = row.opt_text(10);
-  record.created_at = row.int64(11);
-  record.updated_at = row.int64(12);
-  record.client_id = row.opt_text(13);
+  record.ip = row.opt_text(c::ip);
+  record.user_agent = row.opt_text(c::user_agent);
+  record.request_id = row.opt_text(c::request_id);
+  record.created_at = row.int64(c::created_at);
+  record.updated_at = row.int64(c::updated_at);
+  record.client_id = row.opt_text(c::client_id);
   return record;
 }
 }  // namespace

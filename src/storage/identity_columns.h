@@ -4,9 +4,9 @@
 // columns' names (user_column::email), so a column added here moves every read with it; a test
 // (tests/interop/identity_columns.test.mjs) fails when a column of the schema is missing from a
 // store's read, the Clerk mapping or the API's JSON.
-//
-// X(alias, column) lists: F names the first column, N each next one (the SQL list has no trailing comma).
 #include <cstddef>
+
+#include "storage/column_lists.h"
 
 #define MCP_USER_COLUMNS(F, N, a)                                                                        \
   F(a, id) N(a, clerk_id) N(a, email) N(a, first_name) N(a, last_name) N(a, image_url) N(a, metadata)   \
@@ -20,12 +20,6 @@
   F(a, id) N(a, clerk_id) N(a, organization_id) N(a, user_id) N(a, role) N(a, clerk_role)                  \
   N(a, clerk_created_at) N(a, clerk_updated_at) N(a, deleted_at) N(a, created_at) N(a, updated_at)
 
-#define MCP_COLUMN_SQL_FIRST(a, column) #a "." #column
-#define MCP_COLUMN_SQL_NEXT(a, column) ", " #a "." #column
-// "u.id, u.clerk_id, …" for MCP_SELECT_COLUMNS(MCP_USER_COLUMNS, u).
-#define MCP_SELECT_COLUMNS(LIST, a) LIST(MCP_COLUMN_SQL_FIRST, MCP_COLUMN_SQL_NEXT, a)
-
-#define MCP_COLUMN_ENUM(a, column) column,
 
 namespace mcp::storage {
 

@@ -3,8 +3,6 @@
 // internal), in the form of storage/identity_columns.h: a SELECT writes a table's list with
 // MCP_SELECT_COLUMNS, and a row is read by the columns' names (api_key_column::prefix), so a column
 // added here moves every read with it.
-//
-// X(alias, column) lists: F names the first column, N each next one (the SQL list has no trailing comma).
 #include <cstddef>
 
 #include "storage/identity_columns.h"
@@ -21,11 +19,6 @@
   F(a, id) N(a, organization_id) N(a, mcp_server_id) N(a, enabled) N(a, config) N(a, created_at)          \
   N(a, updated_at) N(a, tool_policy)
 
-// The same list without an alias, "id, organization_id, …", for a RETURNING clause (whose columns
-// are the modified table's own): MCP_COLUMN_NAMES(MCP_SERVICE_COLUMNS).
-#define MCP_COLUMN_NAME_FIRST(a, column) #column
-#define MCP_COLUMN_NAME_NEXT(a, column) ", " #column
-#define MCP_COLUMN_NAMES(LIST) LIST(MCP_COLUMN_NAME_FIRST, MCP_COLUMN_NAME_NEXT, _)
 
 namespace mcp::storage {
 
