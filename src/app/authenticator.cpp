@@ -153,7 +153,7 @@ BootstrapKeyState ensure_bootstrap_key(storage::Database& db, const std::string&
       if (!existing || !domain::api_key_matches(secret, existing->key_hash)) return BootstrapKeyState::Other;
       return existing->revoked_at ? BootstrapKeyState::Revoked : BootstrapKeyState::Present;
     }
-    domain::AuditTrail(session, domain::AuditActor{.type = "system"})
+    domain::AuditTrail(session, domain::system_actor())
         .record(std::nullopt, domain::audit_action::kApiKeyCreated, domain::audit_target::kApiKey, key.id, nullptr,
                 {{"name", key.name}, {"prefix", key.prefix}, {"platform", true}});
     return BootstrapKeyState::Created;

@@ -39,6 +39,13 @@ bool is_audit_action(std::string_view action) {
 AuditTrail::AuditTrail(storage::Transaction& session, AuditActor actor, std::vector<std::string>* actions)
     : session_(session), actor_(std::move(actor)), actions_(actions) {}
 
+AuditActor system_actor(std::optional<std::string> id) {
+  AuditActor actor;
+  actor.type = "system";
+  actor.id = std::move(id);
+  return actor;
+}
+
 void AuditTrail::record(const std::optional<std::string>& organization_id, std::string_view action,
                         std::string_view target_type, const std::string& target_id, nlohmann::json before,
                         nlohmann::json after) {

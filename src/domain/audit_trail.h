@@ -78,6 +78,10 @@ struct AuditActor {
   std::optional<std::string> client_id;  // the OAuth client of an access token
 };
 
+// The actor of a change mcp-admin makes on its own (the seed, a fixture, the bootstrap key): type
+// "system", with `id` naming which.
+AuditActor system_actor(std::optional<std::string> id = std::nullopt);
+
 // Records the changes of one transaction, all made by one actor. `changes` holds
 // {"before": …, "after": …}: null before a creation; after a cascaded change, {"reason": …}.
 class AuditTrail {

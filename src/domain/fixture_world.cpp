@@ -351,7 +351,7 @@ FixtureLoadResult load_fixture_world(storage::Database& db, const FixtureWorld& 
     }
 
     if (result.inserted() > 0) {
-      AuditTrail(session, AuditActor{.type = "system", .id = "fixture"})
+      AuditTrail(session, system_actor("fixture"))
           .record(std::nullopt, audit_action::kFixtureLoaded, audit_target::kFixture, source, nullptr,
                   {{"organizations", result.organizations},
                    {"users", result.users},

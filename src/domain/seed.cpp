@@ -46,7 +46,7 @@ SeedResult run_seed(storage::Database& db) {
         continue;
       }
       ++result.inserted;
-      AuditTrail(session, AuditActor{.type = "system", .id = "seed"})
+      AuditTrail(session, system_actor("seed"))
           .record(std::nullopt, audit_action::kMcpServerCreated, audit_target::kMcpServer, server.id, nullptr,
                   {{"slug", server.slug}, {"name", server.name}, {"transport", server.transport}});
     }

@@ -300,7 +300,8 @@ std::string client_ip(const Request& req, const std::vector<std::string>& truste
   if (trusted_proxies.empty() || !is_trusted(address, trusted_proxies)) return address;
   std::string forwarded;
   for (size_t idx = 0; idx < req.get_header_value_count("X-Forwarded-For"); ++idx) {
-    forwarded += (forwarded.empty() ? "" : ",") + req.get_header_value("X-Forwarded-For", idx);
+    if (!forwarded.empty()) forwarded += ',';
+    forwarded += req.get_header_value("X-Forwarded-For", idx);
   }
   // Right to left: each trusted proxy appended the address it received from.
   size_t end = forwarded.size();

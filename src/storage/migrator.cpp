@@ -66,6 +66,11 @@ std::string names_of(const std::vector<AppliedMigration>& rows) {
 }  // namespace
 
 Migration make_migration(const std::string& file_name, std::string sql) {
+  std::string checksum = util::sha256_hex(sql);
+  return make_migration(file_name, std::move(sql), std::move(checksum));
+}
+
+Migration make_migration(const std::string& file_name, std::string sql, std::string checksum) {
   size_t underscore = file_name.find('_');
   // At most 18 digits: the version always fits an int64 (std::stoll would throw out_of_range).
   bool numbered = underscore != std::string::npos && underscore > 0 && underscore <= 18 &&
@@ -77,7 +82,7 @@ Migration make_migration(const std::string& file_name, std::string sql) {
   Migration migration;
   migration.version = std::stoll(file_name.substr(0, underscore));
   migration.name = file_name.substr(0, file_name.size() - 4);
-  migration.checksum = util::sha256_hex(sql);
+  migration.checksum = std::move(checksum);
   migration.sql = std::move(sql);
   return migration;
 }
@@ -87,7 +92,7 @@ std::vector<Migration> embedded_migrations() {
   for (const auto& file : embedded::files()) {
     std::string_view path = file.path;
     if (path.substr(0, 7) != "schema/" || path.size() < 4 || path.substr(path.size() - 4) != ".sql") continue;
-    migrations.push_back(make_migration(std::string(path.substr(7)), std::string(file.bytes)));
+    migrations.push_back(make_migration(std::string(path.substr(7)), std::string(file.bytes), std::string(file.sha256)));
   }
   std::sort(migrations.begin(), migrations.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
   return migrations;

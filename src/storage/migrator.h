@@ -36,6 +36,8 @@ std::vector<Migration> embedded_migrations();
 
 // Builds a migration from a file name like "0002_add_x.sql" and its text; throws on a bad name.
 Migration make_migration(const std::string& file_name, std::string sql);
+// The same for an embedded file whose checksum the build computed (no SHA-256 at each start).
+Migration make_migration(const std::string& file_name, std::string sql, std::string checksum);
 
 // What is applied, pending and drifted. Creates schema_migrations if absent.
 MigrationStatus migration_status(Database& db, const std::vector<Migration>& migrations);

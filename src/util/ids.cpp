@@ -28,7 +28,9 @@ std::string uuid_v7_above(uint64_t floor) {
   uint64_t ms = next >> 12;
   uint64_t counter = next & 0xfff;
 
-  std::string bytes = random_bytes(16);
+  // From the kernel: no OpenSSL DRBG set-up on the start path (the first id is made at start).
+  std::string bytes(16, '\0');
+  if (::getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) bytes = random_bytes(16);
   for (int idx = 0; idx < 6; ++idx) bytes[static_cast<size_t>(idx)] = static_cast<char>((ms >> (40 - 8 * idx)) & 0xff);
   bytes[6] = static_cast<char>(0x70 | (counter >> 8));  // version 7, then the counter's high 4 bits
   bytes[7] = static_cast<char>(counter & 0xff);

@@ -279,3 +279,15 @@ TEST_CASE("migrator: make_migration rejects file names that are not NNNN_descrip
     CHECK_THROWS_AS(make_migration(name, "SELECT 1;"), SchemaError);
   }
 }
+
+// The embedded migrations' checksums are computed by the build (cmake/EmbedScript.cmake), not at
+// each start; a database migrated by an older binary stored SHA-256 of the same text, so the two
+// must agree or every upgrade would read as drift.
+TEST_CASE("migrator: the build's checksum of each embedded migration is the SHA-256 of its text") {
+  auto migrations = embedded_migrations();
+  REQUIRE(migrations.size() >= 4);
+  for (const Migration& migration : migrations) {
+    CHECK_MESSAGE(migration.checksum == mcp::util::sha256_hex(migration.sql), migration.name);
+    CHECK(migration.checksum.size() == 64);
+  }
+}
