@@ -127,15 +127,16 @@ std::optional<ClerkSessionState> find_clerk_session_state(Transaction& session, 
   Rows rows = session.query(kFindClerkSessionState, params);
   if (rows.empty()) return std::nullopt;
   const Row& row = rows.front();
+  namespace c = clerk_session_state_column;
   ClerkSessionState state;
-  state.id = row.text(0);
-  state.user_id = row.text(1);
-  state.organization_id = row.opt_text(2);
-  state.expires_at = row.opt_int64(3);
-  state.last_active_at = row.opt_int64(4);
-  state.revoked_at = row.opt_int64(5);
-  state.clerk_status = row.opt_text(6);
-  state.clerk_updated_at = row.opt_int64(7);
+  state.id = row.text(c::id);
+  state.user_id = row.text(c::user_id);
+  state.organization_id = row.opt_text(c::organization_id);
+  state.expires_at = row.opt_int64(c::expires_at);
+  state.last_active_at = row.opt_int64(c::last_active_at);
+  state.revoked_at = row.opt_int64(c::revoked_at);
+  state.clerk_status = row.opt_text(c::clerk_status);
+  state.clerk_updated_at = row.opt_int64(c::clerk_updated_at);
   return state;
 }
 

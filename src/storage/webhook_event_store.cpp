@@ -1,14 +1,22 @@
 #include "storage/webhook_event_store.h"
 
+#include "storage/column_lists.h"
 #include "util/ids.h"
 #include "util/time.h"
 
 namespace mcp::storage {
 
 namespace {
-constexpr Query kFindWebhookEvent{"find_webhook_event",
-                                  "SELECT id, svix_id, type, payload, received_at, processed_at, status, error "
-                                  "FROM webhook_events WHERE svix_id = $1"};
+// The columns a WebhookEventRecord holds, listed once (storage/column_lists.h).
+#define MCP_WEBHOOK_EVENT_COLUMNS(F, N, a)                                                             \
+  F(a, id) N(a, svix_id) N(a, type) N(a, payload) N(a, received_at) N(a, processed_at) N(a, status)   \
+  N(a, error)
+namespace event_column {
+enum : size_t { MCP_WEBHOOK_EVENT_COLUMNS(MCP_COLUMN_ENUM, MCP_COLUMN_ENUM, _) count };
+}
+#define MCP_WEBHOOK_EVENTS "SELECT " MCP_COLUMN_NAMES(MCP_WEBHOOK_EVENT_COLUMNS) " FROM webhook_events "
+
+constexpr Query kFindWebhookEvent{"find_webhook_event", MCP_WEBHOOK_EVENTS "WHERE svix_id = $1"};
 // On every delivery's path: no payload.
 constexpr Query kFindWebhookEventStatus{"find_webhook_event_status",
                                         "SELECT status, received_at FROM webhook_events WHERE svix_id = $1"};
@@ -31,12 +39,22 @@ constexpr Query kClaimWebhookEvent{
     "INSERT INTO webhook_events (id, svix_id, type, payload, received_at, processed_at, status, error, created_at, "
     "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $5, $5) ON CONFLICT (svix_id) DO NOTHING RETURNING id"};
 constexpr Query kListFailedWebhookEvents{"list_failed_webhook_events",
-                                         "SELECT id, svix_id, type, payload, received_at, processed_at, status, error "
-                                         "FROM webhook_events WHERE status = 'failed' ORDER BY received_at"};
+                                         MCP_WEBHOOK_EVENTS "WHERE status = 'failed' ORDER BY received_at"};
+#undef MCP_WEBHOOK_EVENTS
+#undef MCP_WEBHOOK_EVENT_COLUMNS
 
 WebhookEventRecord event_from(const Row& row) {
-  return WebhookEventRecord{row.text(0),  row.text(1),      row.opt_text(2), row.text(3),
-                            row.int64(4), row.opt_int64(5), row.text(6),     row.opt_text(7)};
+  namespace c = event_column;
+  WebhookEventRecord event;
+  event.id = row.text(c::id);
+  event.svix_id = row.text(c::svix_id);
+  event.type = row.opt_text(c::type);
+  event.payload = row.text(c::payload);
+  event.received_at = row.int64(c::received_at);
+  event.processed_at = row.opt_int64(c::processed_at);
+  event.status = row.text(c::status);
+  event.error = row.opt_text(c::error);
+  return event;
 }
 }  // namespace
 
